@@ -1,0 +1,175 @@
+#include "proto/sip/dialog.hpp"
+
+#include <sofia-sip/nua_tag.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_tag.h>
+
+#include "proto/sip/sip_handler.hpp"
+#include "proto/sip/stack_core.hpp"
+
+namespace parley::proto::sip {
+namespace {
+
+common::Error gone() { return common::makeError(481, "dialog is terminated"); }
+common::Error wrongState(const char* what, DialogState s) {
+    return common::makeError(491, std::string(what) + " not allowed in state " + dialogStateName(s));
+}
+
+bool hasLineBreak(std::string_view s) {
+    return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+}
+
+// Body and content type as C strings for sofia tags (kept alive by the caller).
+struct BodyArgs {
+    std::string body;
+    std::string type;
+    bool present() const { return !body.empty(); }
+};
+
+common::Result<BodyArgs> bodyArgs(std::string_view body, std::string_view contentType) {
+    if (hasLineBreak(contentType)) return common::makeError(400, "bad content type");
+    BodyArgs a{std::string(body), std::string(contentType)};
+    if (a.present() && a.type.empty()) a.type = "application/sdp";
+    return a;
+}
+
+}  // namespace
+
+const char* dialogStateName(DialogState state) {
+    switch (state) {
+        case DialogState::Calling: return "calling";
+        case DialogState::Early: return "early";
+        case DialogState::Completing: return "completing";
+        case DialogState::Completed: return "completed";
+        case DialogState::Ready: return "ready";
+        case DialogState::Terminating: return "terminating";
+        case DialogState::Terminated: return "terminated";
+    }
+    return "?";
+}
+
+// Default handler behaviour.
+void SipHandler::onReinvite(const DialogRef& dialog, const SipMessage&) {
+    (void)dialog->respond(488, "Not Acceptable Here");
+}
+void SipHandler::onInviteResponse(const DialogRef&, const SipMessage&) {}
+void SipHandler::onAck(const DialogRef&, const SipMessage&) {}
+void SipHandler::onBye(const DialogRef&, const SipMessage&) {}
+void SipHandler::onCancel(const DialogRef&) {}
+
+Dialog::Dialog(std::unique_ptr<detail::DialogCore> core) : core_(std::move(core)) {}
+Dialog::~Dialog() = default;
+
+DialogRole Dialog::role() const { return core_->role; }
+DialogState Dialog::state() const { return core_->state; }
+const std::string& Dialog::callId() const { return core_->callId; }
+const std::string& Dialog::localTag() const { return core_->localTag; }
+const std::string& Dialog::remoteTag() const { return core_->remoteTag; }
+std::string Dialog::fromTag() const {
+    return core_->role == DialogRole::Uac ? core_->localTag : core_->remoteTag;
+}
+std::string Dialog::toTag() const {
+    return core_->role == DialogRole::Uac ? core_->remoteTag : core_->localTag;
+}
+const std::string& Dialog::localUri() const { return core_->localUri; }
+const std::string& Dialog::remoteUri() const { return core_->remoteUri; }
+const std::string& Dialog::remoteContact() const { return core_->remoteContact; }
+
+void Dialog::setHandler(SipHandler* handler) { core_->handler = handler; }
+
+common::Status Dialog::respond(int status, std::string_view reason, std::string_view body,
+                               std::string_view contentType, const HeaderList& headers) {
+    detail::DialogCore& c = *core_;
+    if (!c.nh) return gone();
+    if (!c.serverInvitePending) return wrongState("respond", c.state);
+    if (status < 101 || status > 699) return common::makeError(400, "bad status code");
+    if (hasLineBreak(reason)) return common::makeError(400, "bad reason phrase");
+    auto args = bodyArgs(body, contentType);
+    if (!args) return args.error();
+    auto extra = renderHeaders(headers);
+    if (!extra) return extra.error();
+    // nua keeps the phrase pointer until it sends the response: static or interned text only.
+    const char* phrase = reason.empty() ? nullptr : c.stack->internPhrase(std::string(reason));
+    if (!phrase) phrase = sip_status_phrase(status);
+    if (!phrase) phrase = "Unknown";
+    nua_respond(c.nh, status, phrase,
+                TAG_IF(args->present(), SIPTAG_CONTENT_TYPE_STR(args->type.c_str())),
+                TAG_IF(args->present(), SIPTAG_PAYLOAD_STR(args->body.c_str())),
+                TAG_IF(!extra->empty(), SIPTAG_HEADER_STR(extra->c_str())), TAG_END());
+    if (status >= 200) {
+        c.serverInvitePending = false;
+        if (status < 300 && c.state == DialogState::Early) c.state = DialogState::Completed;
+    }
+    return {};
+}
+
+common::Status Dialog::ack(std::string_view body, std::string_view contentType) {
+    detail::DialogCore& c = *core_;
+    if (!c.nh) return gone();
+    if (!c.ackPending) return wrongState("ack", c.state);
+    auto args = bodyArgs(body, contentType);
+    if (!args) return args.error();
+    nua_ack(c.nh, TAG_IF(args->present(), SIPTAG_CONTENT_TYPE_STR(args->type.c_str())),
+            TAG_IF(args->present(), SIPTAG_PAYLOAD_STR(args->body.c_str())), TAG_END());
+    c.ackPending = false;
+    return {};
+}
+
+common::Status Dialog::reinvite(std::string_view body, std::string_view contentType,
+                                const HeaderList& headers) {
+    detail::DialogCore& c = *core_;
+    if (!c.nh) return gone();
+    if (c.state != DialogState::Ready || c.clientInvitePending || c.serverInvitePending ||
+        c.ackPending)
+        return wrongState("re-INVITE", c.state);
+    auto args = bodyArgs(body, contentType);
+    if (!args) return args.error();
+    auto extra = renderHeaders(headers);
+    if (!extra) return extra.error();
+    nua_invite(c.nh, TAG_IF(args->present(), SIPTAG_CONTENT_TYPE_STR(args->type.c_str())),
+               TAG_IF(args->present(), SIPTAG_PAYLOAD_STR(args->body.c_str())),
+               TAG_IF(!extra->empty(), SIPTAG_HEADER_STR(extra->c_str())), TAG_END());
+    c.clientInvitePending = true;
+    c.offerSent = args->present();
+    return {};
+}
+
+common::Status Dialog::bye(const HeaderList& headers) {
+    detail::DialogCore& c = *core_;
+    if (!c.nh) return gone();
+    bool established = c.confirmed || c.state == DialogState::Completing ||
+                       c.state == DialogState::Completed;
+    if (c.state == DialogState::Terminating) return wrongState("BYE", c.state);
+    if (!established) return wrongState("BYE", c.state);
+    auto extra = renderHeaders(headers);
+    if (!extra) return extra.error();
+    if (c.ackPending) {  // a 2xx must be ACKed before the dialog can be left
+        nua_ack(c.nh, TAG_END());
+        c.ackPending = false;
+    }
+    nua_bye(c.nh, TAG_IF(!extra->empty(), SIPTAG_HEADER_STR(extra->c_str())), TAG_END());
+    c.state = DialogState::Terminating;
+    return {};
+}
+
+common::Status Dialog::cancel() {
+    detail::DialogCore& c = *core_;
+    if (!c.nh) return gone();
+    if (c.role != DialogRole::Uac || c.confirmed || !c.clientInvitePending)
+        return wrongState("CANCEL", c.state);
+    nua_cancel(c.nh, TAG_END());
+    c.state = DialogState::Terminating;
+    return {};
+}
+
+common::Status Dialog::hangup() {
+    detail::DialogCore& c = *core_;
+    if (!c.nh || c.state == DialogState::Terminating) return {};
+    if (!c.confirmed) {
+        if (c.role == DialogRole::Uac) return cancel();
+        if (c.serverInvitePending) return respond(480, "Temporarily Unavailable");
+    }
+    return bye();
+}
+
+}  // namespace parley::proto::sip

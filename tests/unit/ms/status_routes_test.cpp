@@ -1,0 +1,44 @@
+#include <catch2/catch.hpp>
+
+#include "ms/http/status_routes.hpp"
+
+namespace parley::ms {
+
+TEST_CASE("status: /health JSON and /metrics text carry the counts", "[ms][http]") {
+    MsStatus s;
+    s.controlDialogs = 3;
+    s.control.connectionsOpen = 4;
+    s.control.channelsUp = 2;
+    s.control.messagesIn = 1234;
+    s.control.errorResponses = 5;
+    std::string h = healthJson(s);
+    CHECK(h.find("\"status\":\"ok\"") != std::string::npos);
+    CHECK(h.find("\"controlDialogs\":3") != std::string::npos);
+    CHECK(h.find("\"channelsUp\":2") != std::string::npos);
+    std::string m = metricsText(s);
+    CHECK(m.find("# TYPE parley_ms_cfw_channels_up gauge\nparley_ms_cfw_channels_up 2\n") != std::string::npos);
+    CHECK(m.find("parley_ms_cfw_messages_in_total 1234\n") != std::string::npos);
+    CHECK(m.find("parley_ms_cfw_error_responses_total 5\n") != std::string::npos);
+    CHECK(m.find("parley_ms_control_dialogs 3\n") != std::string::npos);
+}
+
+TEST_CASE("status: routes answer 503 when the loop does not", "[ms][http]") {
+    common::HttpRouter router;
+    bool available = false;
+    addStatusRoutes(router, [&]() -> std::optional<MsStatus> {
+        if (!available) return std::nullopt;
+        return MsStatus{};
+    });
+    common::HttpRequest req;
+    req.method = "GET";
+    req.path = "/health";
+    CHECK(router.dispatch(req).status == 503);
+    available = true;
+    CHECK(router.dispatch(req).status == 200);
+    req.path = "/metrics";
+    auto r = router.dispatch(req);
+    CHECK(r.status == 200);
+    CHECK(r.contentType.find("text/plain") == 0);
+}
+
+}  // namespace parley::ms
