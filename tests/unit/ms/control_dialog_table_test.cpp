@@ -14,7 +14,7 @@ ControlDialogInfo info(std::string as, std::string ms) {
 }
 }  // namespace
 
-TEST_CASE("ControlDialogTable: cfw-ids are unique among live dialogs", "[ms][dialogs]") {
+TEST_CASE("ms: ControlDialogTable: cfw-ids are unique among live dialogs", "[ms][dialogs]") {
     ControlDialogTable t;
     REQUIRE(t.add(info("as1", "ms1"), [] {}));
     auto dup = t.add(info("as1", "ms2"), [] {});
@@ -29,7 +29,7 @@ TEST_CASE("ControlDialogTable: cfw-ids are unique among live dialogs", "[ms][dia
     CHECK(t.add(info("as1", "ms9"), [] {}));
 }
 
-TEST_CASE("ControlDialogTable: SYNC binds by either cfw-id, once", "[ms][dialogs]") {
+TEST_CASE("ms: ControlDialogTable: SYNC binds by either cfw-id, once", "[ms][dialogs]") {
     ControlDialogTable t;
     REQUIRE(t.add(info("as1", "ms1"), [] {}));
     auto unknown = t.bind("nope", 1);
@@ -53,7 +53,8 @@ TEST_CASE("ControlDialogTable: SYNC binds by either cfw-id, once", "[ms][dialogs
     CHECK(t.bind("as1", 8));
 }
 
-TEST_CASE("ControlDialogTable: hang-up runs once and an ending dialog does not bind", "[ms][dialogs]") {
+TEST_CASE("ms: ControlDialogTable: hang-up runs once and an ending dialog does not bind",
+          "[ms][dialogs]") {
     ControlDialogTable t;
     int byes = 0;
     REQUIRE(t.add(info("as1", "ms1"), [&] { ++byes; }));
@@ -69,7 +70,8 @@ TEST_CASE("ControlDialogTable: hang-up runs once and an ending dialog does not b
     CHECK(t.size() == 0);
 }
 
-TEST_CASE("ControlDialogTable: the end of a dialog reaches its bound channel", "[ms][dialogs]") {
+TEST_CASE("ms: ControlDialogTable: the end of a dialog reaches its bound channel",
+          "[ms][dialogs]") {
     ControlDialogTable t;
     std::vector<ChannelId> gone;
     t.setOnGone([&](ChannelId c, const std::string&) { gone.push_back(c); });

@@ -14,8 +14,11 @@ namespace {
 std::string offer(const std::string& setup = "active", const std::string& connection = "new",
                   const std::string& proto = "TCP", const std::string& cfwId = "5feb6486792a") {
     return "v=0\r\no=lminiero 2890844526 2890842807 IN IP4 203.0.113.1\r\ns=MediaCtrl\r\n"
-           "c=IN IP4 203.0.113.1\r\nt=0 0\r\nm=application 48035 " + proto + " cfw\r\n"
-           "a=connection:" + connection + "\r\na=setup:" + setup + "\r\na=cfw-id:" + cfwId + "\r\n";
+           "c=IN IP4 203.0.113.1\r\nt=0 0\r\nm=application 48035 " +
+           proto +
+           " cfw\r\n"
+           "a=connection:" +
+           connection + "\r\na=setup:" + setup + "\r\na=cfw-id:" + cfwId + "\r\n";
 }
 
 ControlAnswerSettings settings() {
@@ -28,7 +31,7 @@ ControlAnswerSettings settings() {
 
 }  // namespace
 
-TEST_CASE("answerControlOffer: the COMEDIA answer of RFC 6230 section 4", "[ms][sdp]") {
+TEST_CASE("ms: answerControlOffer: the COMEDIA answer of RFC 6230 section 4", "[ms][sdp]") {
     auto r = answerControlOffer("application/sdp", offer(), settings(), "ms0cfwid");
     REQUIRE(r);
     CHECK(r->asCfwId == "5feb6486792a");
@@ -54,7 +57,7 @@ TEST_CASE("answerControlOffer: the COMEDIA answer of RFC 6230 section 4", "[ms][
     CHECK(r6->sdp.find("c=IN IP6 2001:db8::7") != std::string::npos);
 }
 
-TEST_CASE("answerControlOffer: refusals and their reasons", "[ms][sdp]") {
+TEST_CASE("ms: answerControlOffer: refusals and their reasons", "[ms][sdp]") {
     auto code = [](std::string_view type, const std::string& body) {
         auto r = answerControlOffer(type, body, settings(), "mine");
         return r ? 200 : r.error().code;
@@ -86,7 +89,7 @@ TEST_CASE("answerControlOffer: refusals and their reasons", "[ms][sdp]") {
     CHECK(passive.error().message.find("setup:passive") != std::string::npos);
 }
 
-TEST_CASE("warningValue quotes the reason safely", "[ms][sdp]") {
+TEST_CASE("ms: warningValue quotes the reason safely", "[ms][sdp]") {
     CHECK(warningValue("parley-ms", "plain") == "399 parley-ms \"plain\"");
     CHECK(warningValue("h", "a \"b\" \\ c\r\nd") == "399 h \"a \\\"b\\\" \\\\ c  d\"");
 }

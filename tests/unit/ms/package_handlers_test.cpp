@@ -25,32 +25,40 @@ struct Answer {
 };
 
 class FakeContext : public ControlContext {
-public:
+  public:
     ChannelId channelId() const override { return 1; }
     const std::string& controlDialog() const override { return dialog_; }
     ResourceOwner& resources() override { return resources_; }
     common::Status respond(std::string_view transId, int status, std::string_view contentType,
                            std::string_view body) override {
-        answers.push_back({std::string(transId), status, std::string(contentType), std::string(body)});
+        answers.push_back(
+            {std::string(transId), status, std::string(contentType), std::string(body)});
         return {};
     }
-    common::Status accept(std::string_view, std::uint32_t) override { return common::Error(500, "unused"); }
-    common::Status report(std::string_view, cfw::ReportStatus, std::string_view, std::string_view) override {
+    common::Status accept(std::string_view, std::uint32_t) override {
         return common::Error(500, "unused");
     }
-    common::Result<std::string> sendEvent(cfw::OutgoingControl) override { return common::Error(500, "unused"); }
+    common::Status report(std::string_view, cfw::ReportStatus, std::string_view,
+                          std::string_view) override {
+        return common::Error(500, "unused");
+    }
+    common::Result<std::string> sendEvent(cfw::OutgoingControl) override {
+        return common::Error(500, "unused");
+    }
 
     std::vector<Answer> answers;
     ResourceOwner resources_;
 
-private:
+  private:
     std::string dialog_ = "as-cfw-id";
 };
 
-Answer ask(PackageHandler& h, FakeContext& ctx, const std::string& body, std::string contentType = {}) {
+Answer ask(PackageHandler& h, FakeContext& ctx, const std::string& body,
+           std::string contentType = {}) {
     if (contentType.empty()) contentType = std::string(h.contentType());
     ctx.answers.clear();
-    h.onControl(cfw::IncomingControl{"t0001", std::string(h.packageName()), contentType, body}, ctx);
+    h.onControl(cfw::IncomingControl{"t0001", std::string(h.packageName()), contentType, body},
+                ctx);
     REQUIRE(ctx.answers.size() == 1);
     return ctx.answers[0];
 }
@@ -76,7 +84,7 @@ ivr::Response ivrResponse(const Answer& a) {
 
 }  // namespace
 
-TEST_CASE("PackageTable finds handlers by name, ignoring case", "[ms][packages]") {
+TEST_CASE("ms: PackageTable finds handlers by name, ignoring case", "[ms][packages]") {
     PackageTable t;
     t.add(std::make_unique<MixerPackage>());
     t.add(std::make_unique<IvrPackage>());
@@ -86,7 +94,8 @@ TEST_CASE("PackageTable finds handlers by name, ignoring case", "[ms][packages]"
     CHECK(t.names() == std::vector<std::string>{"msc-mixer/1.0", "msc-ivr/1.0"});
 }
 
-TEST_CASE("mixer: audit tells capabilities and the channel's own conferences and joins", "[ms][mixer]") {
+TEST_CASE("ms: mixer: audit tells capabilities and the channel's own conferences and joins",
+          "[ms][mixer]") {
     MixerPackage h;
     FakeContext ctx;
     auto a = ask(h, ctx, kMix + "<audit/></mscmixer>");
@@ -121,24 +130,29 @@ TEST_CASE("mixer: audit tells capabilities and the channel's own conferences and
     CHECK(std::get<mixer::AuditResponse>(*c).status == 406);
 }
 
-TEST_CASE("mixer: framework 400 for non-XML, package status for package errors", "[ms][mixer]") {
+TEST_CASE("ms: mixer: framework 400 for non-XML, package status for package errors",
+          "[ms][mixer]") {
     MixerPackage h;
     FakeContext ctx;
     CHECK(ask(h, ctx, "<mscmixer").status == 400);
     CHECK(ask(h, ctx, "").status == 400);
     CHECK(ask(h, ctx, kMix + "<audit/></mscmixer>", "application/msc-ivr+xml").status == 400);
-    CHECK(ask(h, ctx, kMix + "<audit/></mscmixer>", "Application/MSC-Mixer+XML; charset=UTF-8").status == 200);
+    CHECK(ask(h, ctx, kMix + "<audit/></mscmixer>", "Application/MSC-Mixer+XML; charset=UTF-8")
+              .status == 200);
 
     CHECK(mixerResponse(ask(h, ctx, kMix + "<frobnicate/></mscmixer>")).status == 400);
     CHECK(mixerResponse(ask(h, ctx, kMix + "<response status=\"200\"/></mscmixer>")).status == 400);
-    auto create = mixerResponse(ask(h, ctx, kMix + "<createconference conferenceid=\"c9\"/></mscmixer>"));
+    auto create =
+        mixerResponse(ask(h, ctx, kMix + "<createconference conferenceid=\"c9\"/></mscmixer>"));
     CHECK(create.status == 435);
     CHECK(create.reason.value_or("") == "not implemented yet");
     CHECK(create.conferenceId.value_or("") == "c9");
-    CHECK(mixerResponse(ask(h, ctx, kMix + "<join id1=\"a:b\" id2=\"c9\"/></mscmixer>")).status == 435);
+    CHECK(mixerResponse(ask(h, ctx, kMix + "<join id1=\"a:b\" id2=\"c9\"/></mscmixer>")).status ==
+          435);
 }
 
-TEST_CASE("ivr: audit tells capabilities per RFC 6231 4.4 and the channel's own dialogs", "[ms][ivr]") {
+TEST_CASE("ms: ivr: audit tells capabilities per RFC 6231 4.4 and the channel's own dialogs",
+          "[ms][ivr]") {
     IvrPackage h;
     FakeContext ctx;
     auto a = ask(h, ctx, kIvr + "<audit/></mscivr>");
@@ -161,7 +175,8 @@ TEST_CASE("ivr: audit tells capabilities per RFC 6231 4.4 and the channel's own 
     CHECK(std::get<ivr::AuditResponse>(*missing).status == 406);
 
     ctx.resources().add({ResourceKind::IvrDialog, "d4", ""}, [] {});
-    auto found = ivr::parse(ask(h, ctx, kIvr + "<audit capabilities=\"false\" dialogid=\"d4\"/></mscivr>").body);
+    auto found = ivr::parse(
+        ask(h, ctx, kIvr + "<audit capabilities=\"false\" dialogid=\"d4\"/></mscivr>").body);
     REQUIRE(found);
     auto& rf = std::get<ivr::AuditResponse>(*found);
     CHECK(rf.status == 200);
@@ -170,7 +185,7 @@ TEST_CASE("ivr: audit tells capabilities per RFC 6231 4.4 and the channel's own 
     CHECK(rf.dialogs->dialogs[0].dialogId == "d4");
 }
 
-TEST_CASE("ivr: framework 400 for non-XML, package status for package errors", "[ms][ivr]") {
+TEST_CASE("ms: ivr: framework 400 for non-XML, package status for package errors", "[ms][ivr]") {
     IvrPackage h;
     FakeContext ctx;
     CHECK(ask(h, ctx, "not xml").status == 400);
@@ -188,7 +203,7 @@ TEST_CASE("ivr: framework 400 for non-XML, package status for package errors", "
     CHECK(term.reason.value_or("") == "not implemented yet");
 }
 
-TEST_CASE("RFC example requests get a framework 200 with a package answer", "[ms][rfc]") {
+TEST_CASE("ms: RFC example requests get a framework 200 with a package answer", "[ms][rfc]") {
     auto dir = test::specDir();
     if (!dir) PARLEY_SKIP("../shared/spec is absent");
     MixerPackage mh;
@@ -198,7 +213,8 @@ TEST_CASE("RFC example requests get a framework 200 with a package answer", "[ms
     for (const auto& p : test::specFiles("examples", "mix_")) {
         std::string body = test::readFile(p);
         auto m = mixer::parse(body);
-        if (!m || std::holds_alternative<mixer::Response>(*m) || std::holds_alternative<mixer::AuditResponse>(*m) ||
+        if (!m || std::holds_alternative<mixer::Response>(*m) ||
+            std::holds_alternative<mixer::AuditResponse>(*m) ||
             std::holds_alternative<mixer::Event>(*m))
             continue;
         INFO(p.filename().string());

@@ -4,7 +4,8 @@
 
 namespace parley::ms {
 
-TEST_CASE("ResourceOwner registers, lists, forgets and releases newest first", "[ms][resources]") {
+TEST_CASE("ms: ResourceOwner registers, lists, forgets and releases newest first",
+          "[ms][resources]") {
     std::vector<std::string> released;
     {
         ResourceOwner owner;
@@ -12,7 +13,8 @@ TEST_CASE("ResourceOwner registers, lists, forgets and releases newest first", "
         CHECK(owner.add({ResourceKind::Join, "a:b", "c1"}, [&] { released.push_back("join"); }));
         CHECK(owner.add({ResourceKind::IvrDialog, "d1", ""}, [&] { released.push_back("d1"); }));
         CHECK_FALSE(owner.add({ResourceKind::Conference, "c1", ""}, [] {}));
-        CHECK(owner.add({ResourceKind::IvrDialog, "c1", ""}, [&] { released.push_back("dialog c1"); }));
+        CHECK(owner.add({ResourceKind::IvrDialog, "c1", ""},
+                        [&] { released.push_back("dialog c1"); }));
         CHECK(owner.size() == 4);
         CHECK(owner.list(ResourceKind::Join).size() == 1);
         CHECK(owner.list(ResourceKind::Join)[0].id2 == "c1");
@@ -27,7 +29,7 @@ TEST_CASE("ResourceOwner registers, lists, forgets and releases newest first", "
     CHECK(released == std::vector<std::string>{"dialog c1", "join", "c1"});
 }
 
-TEST_CASE("ResourceOwner release functions may call back into the owner", "[ms][resources]") {
+TEST_CASE("ms: ResourceOwner release functions may call back into the owner", "[ms][resources]") {
     ResourceOwner owner;
     int runs = 0;
     owner.add({ResourceKind::Conference, "c1", ""}, [&] { ++runs; });
@@ -43,7 +45,7 @@ TEST_CASE("ResourceOwner release functions may call back into the owner", "[ms][
     CHECK(owner.size() == 0);
 }
 
-TEST_CASE("ResourceOwner releases what is left when destroyed", "[ms][resources]") {
+TEST_CASE("ms: ResourceOwner releases what is left when destroyed", "[ms][resources]") {
     int runs = 0;
     {
         ResourceOwner owner;

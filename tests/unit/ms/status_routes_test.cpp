@@ -4,7 +4,7 @@
 
 namespace parley::ms {
 
-TEST_CASE("status: /health JSON and /metrics text carry the counts", "[ms][http]") {
+TEST_CASE("ms: status: /health JSON and /metrics text carry the counts", "[ms][http]") {
     MsStatus s;
     s.controlDialogs = 3;
     s.control.connectionsOpen = 4;
@@ -16,13 +16,14 @@ TEST_CASE("status: /health JSON and /metrics text carry the counts", "[ms][http]
     CHECK(h.find("\"controlDialogs\":3") != std::string::npos);
     CHECK(h.find("\"channelsUp\":2") != std::string::npos);
     std::string m = metricsText(s);
-    CHECK(m.find("# TYPE parley_ms_cfw_channels_up gauge\nparley_ms_cfw_channels_up 2\n") != std::string::npos);
+    CHECK(m.find("# TYPE parley_ms_cfw_channels_up gauge\nparley_ms_cfw_channels_up 2\n") !=
+          std::string::npos);
     CHECK(m.find("parley_ms_cfw_messages_in_total 1234\n") != std::string::npos);
     CHECK(m.find("parley_ms_cfw_error_responses_total 5\n") != std::string::npos);
     CHECK(m.find("parley_ms_control_dialogs 3\n") != std::string::npos);
 }
 
-TEST_CASE("status: routes answer 503 when the loop does not", "[ms][http]") {
+TEST_CASE("ms: status: routes answer 503 when the loop does not", "[ms][http]") {
     common::HttpRouter router;
     bool available = false;
     addStatusRoutes(router, [&]() -> std::optional<MsStatus> {

@@ -1,0 +1,154 @@
+#include "ms/media_server.hpp"
+
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "common/log.hpp"
+#include "common/loop_call.hpp"
+#include "ms/control/ivr_package.hpp"
+#include "ms/control/mixer_package.hpp"
+
+namespace parley::ms {
+
+using common::Error;
+
+namespace {
+Poco::Logger& log() {
+    return common::logger("ms");
+}
+}  // namespace
+
+std::string controlAddressFor(const MsSettings& settings, const common::SocketAddress& cfwBound) {
+    if (!settings.advertise.empty()) return settings.advertise;
+    if (!cfwBound.isAnyAddress()) return cfwBound.host();
+    if (auto hp = common::splitHostPort(settings.sipListen, 5070);
+        hp && !hp->first.empty() && hp->first != "0.0.0.0" && hp->first != "::") {
+        return hp->first;
+    }
+    return "127.0.0.1";
+}
+
+common::Result<std::unique_ptr<MediaServer>> MediaServer::create(const MsSettings& settings) {
+    std::unique_ptr<MediaServer> ms(new MediaServer());
+    ms->loop_ = std::make_unique<common::EventLoop>();
+    ms->packages_.add(std::make_unique<MixerPackage>());
+    ms->packages_.add(std::make_unique<IvrPackage>());
+
+    ControlServer::Config cc;
+    cc.listen = settings.cfwListen;
+    auto control = ControlServer::create(*ms->loop_, ms->dialogs_, ms->packages_, cc);
+    if (!control)
+        return Error(1, "cannot listen for CFW on " + settings.cfwListen.toString() + ": " +
+                            control.error().message);
+    ms->control_ = std::move(*control);
+    const common::SocketAddress& cfwBound = ms->control_->localAddress();
+    std::string cfwHost = controlAddressFor(settings, cfwBound);
+    if (settings.advertise.empty() && cfwBound.isAnyAddress()) {
+        PARLEY_LOG_WARN(log(), "CFW listens on a wildcard address; SDP answers name "
+                                   << cfwHost << " (set --advertise)");
+    }
+    ms->agent_ = std::make_unique<SipAgent>(ms->dialogs_, cfwHost, cfwBound.port());
+
+    proto::sip::SipConfig sc;
+    sc.listen = settings.sipListen;
+    sc.advertiseHost = settings.advertise;
+    sc.user = "parley-ms";
+    sc.userAgent = "parley-ms/0.1";
+    auto stack = proto::sip::SipStack::create(*ms->loop_, sc, *ms->agent_);
+    if (!stack)
+        return Error(1, "cannot start SIP on " + settings.sipListen + ": " + stack.error().message);
+    ms->stack_ = std::move(*stack);
+
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    ms->signalFd_ = common::Fd(::signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC));
+    if (!ms->signalFd_) return Error(errno, "signalfd failed");
+    MediaServer* self = ms.get();
+    if (auto st = ms->loop_->watch(ms->signalFd_.get(), common::EventLoop::kReadable,
+                                   [self](std::uint32_t) { self->onSignal(); });
+        !st) {
+        return st.error();
+    }
+
+    auto router = std::make_shared<common::HttpRouter>();
+    common::EventLoop* loop = ms->loop_.get();
+    addStatusRoutes(*router, [self, loop]() -> std::optional<MsStatus> {
+        return common::callOnLoop(
+            *loop, [self] { return self->snapshot(); }, std::chrono::seconds(2));
+    });
+    auto http = common::HttpServer::start(settings.httpListen, common::HttpLimits{}, router);
+    if (!http)
+        return Error(1, "cannot listen for HTTP on " + settings.httpListen.toString() + ": " +
+                            http.error().message);
+    ms->http_ = std::move(*http);
+
+    auto sipHost = common::splitHostPort(settings.sipListen, 5070);
+    auto sipBound = common::SocketAddress::fromHostPort(sipHost ? sipHost->first : "127.0.0.1",
+                                                        ms->stack_->boundPort());
+    common::SocketAddress httpBound = settings.httpListen;
+    httpBound.setPort(ms->http_->port());
+    PARLEY_LOG_NOTICE(log(), "SIP listening on "
+                                 << (sipBound ? sipBound->toString() : settings.sipListen)
+                                 << " (udp, tcp)");
+    PARLEY_LOG_NOTICE(
+        log(), "CFW listening on " << cfwBound.toString() << " (SDP address " << cfwHost << ")");
+    PARLEY_LOG_NOTICE(log(), "HTTP listening on " << httpBound.toString());
+    return ms;
+}
+
+MediaServer::~MediaServer() {
+    if (signalFd_ && loop_) loop_->unwatch(signalFd_.get());
+    if (http_) http_->stop();
+    http_.reset();
+    if (stack_) stack_->shutdown();
+    stack_.reset();
+    agent_.reset();
+    control_.reset();
+}
+
+int MediaServer::run() {
+    stack_->run();
+    if (!shuttingDown_) beginShutdown("loop stopped");
+    http_->stop();
+    stack_->shutdown();  // ends what is left, waits (bounded) for the BYE transactions
+    PARLEY_LOG_NOTICE(log(), "parley-ms stopped");
+    return 0;
+}
+
+void MediaServer::stop() {
+    loop_->post([this] { beginShutdown("stop requested"); });
+}
+
+void MediaServer::onSignal() {
+    signalfd_siginfo info{};
+    while (::read(signalFd_.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+        beginShutdown(info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+    }
+}
+
+void MediaServer::beginShutdown(const std::string& why) {
+    if (shuttingDown_) {
+        PARLEY_LOG_NOTICE(log(), why << ": already shutting down");
+        return;
+    }
+    shuttingDown_ = true;
+    PARLEY_LOG_NOTICE(log(), why << ": shutting down (" << dialogs_.size() << " control dialogs, "
+                                 << control_->connectionCount() << " connections)");
+    dialogs_.hangUpAll("media server shutting down");
+    control_->closeAll("media server shutting down");
+    stack_->stop();
+}
+
+MsStatus MediaServer::snapshot() const {
+    MsStatus s;
+    s.control = control_->stats();
+    s.controlDialogs = dialogs_.size();
+    s.invitesRefused = agent_->invitesRefused();
+    s.uptimeSeconds = std::chrono::duration<double>(common::Clock::now() - started_).count();
+    return s;
+}
+
+}  // namespace parley::ms

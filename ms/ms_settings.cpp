@@ -1,0 +1,75 @@
+#include "ms/ms_settings.hpp"
+
+#include <charconv>
+
+namespace parley::ms {
+
+using common::Error;
+
+std::vector<common::OptionSpec> msOptionSpecs() {
+    return {
+        {"sip-listen", "HOST:PORT", "127.0.0.1:5070", "SIP over UDP and TCP", false},
+        {"cfw-listen", "HOST:PORT", "127.0.0.1:7563", "control channel (CFW) TCP listener", false},
+        {"rtp-ports", "LO-HI", "20000-29999", "UDP port range for RTP/RTCP pairs", false},
+        {"media-root", "DIR", "/var/lib/parley/media", "prompt files; file: URIs are confined here",
+         false},
+        {"record-dir", "DIR", "/var/lib/parley/recordings", "where recordings are written", false},
+        {"http-listen", "HOST:PORT", "127.0.0.1:8090", "HTTP: /health, /metrics, recordings",
+         false},
+        {"advertise", "HOST", "", "address written into SDP when peers reach the MS elsewhere",
+         false},
+        {"log-level", "LEVEL", "info", "trace, debug, info, notice, warning, error", false},
+    };
+}
+
+namespace {
+
+common::Result<std::pair<std::uint16_t, std::uint16_t>> parseRange(const std::string& text) {
+    auto dash = text.find('-');
+    auto bad = [&] {
+        return Error(2, "--rtp-ports must be LO-HI with even LO, LO < HI, both 1024..65535, not '" +
+                            text + "'");
+    };
+    if (dash == std::string::npos) return bad();
+    unsigned lo = 0, hi = 0;
+    auto r1 = std::from_chars(text.data(), text.data() + dash, lo);
+    auto r2 = std::from_chars(text.data() + dash + 1, text.data() + text.size(), hi);
+    if (r1.ec != std::errc() || r1.ptr != text.data() + dash || r2.ec != std::errc() ||
+        r2.ptr != text.data() + text.size())
+        return bad();
+    if (lo < 1024 || hi > 65535 || lo >= hi || lo % 2) return bad();
+    return std::make_pair(static_cast<std::uint16_t>(lo), static_cast<std::uint16_t>(hi));
+}
+
+}  // namespace
+
+common::Result<MsSettings> msSettingsFrom(const common::Config& c) {
+    MsSettings s;
+    s.sipListen = c.get("sip-listen");
+    if (auto hp = common::splitHostPort(s.sipListen); !hp)
+        return Error(2, "--sip-listen: " + hp.error().message);
+
+    auto cfw = common::SocketAddress::parse(c.get("cfw-listen"), 7563);
+    if (!cfw) return Error(2, "--cfw-listen: " + cfw.error().message);
+    s.cfwListen = *cfw;
+
+    auto range = parseRange(c.get("rtp-ports"));
+    if (!range) return range.error();
+    s.rtpLow = range->first;
+    s.rtpHigh = range->second;
+
+    s.mediaRoot = c.get("media-root");
+    s.recordDir = c.get("record-dir");
+
+    auto http = common::SocketAddress::parse(c.get("http-listen"));
+    if (!http) return Error(2, "--http-listen: " + http.error().message);
+    s.httpListen = *http;
+
+    s.advertise = c.get("advertise");
+    if (!common::parseLogLevel(c.get("log-level"), s.logLevel))
+        return Error(2, "--log-level must be trace, debug, info, notice, warning or error, not '" +
+                            c.get("log-level") + "'");
+    return s;
+}
+
+}  // namespace parley::ms

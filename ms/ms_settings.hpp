@@ -1,0 +1,31 @@
+#pragma once
+// parley-ms settings: every command-line flag (or config-file key) and its checked value.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/config.hpp"
+#include "common/log.hpp"
+#include "common/net.hpp"
+#include "common/result.hpp"
+
+namespace parley::ms {
+
+struct MsSettings {
+    std::string sipListen;            // HOST:PORT for SIP over UDP and TCP
+    common::SocketAddress cfwListen;  // CFW TCP listener
+    std::uint16_t rtpLow = 0;         // RTP port range, inclusive, even low end
+    std::uint16_t rtpHigh = 0;
+    std::string mediaRoot;             // prompts (file: URIs are confined here)
+    std::string recordDir;             // recordings
+    common::SocketAddress httpListen;  // health, metrics, recordings
+    std::string advertise;             // address written into SDP; empty = the listen host
+    common::LogLevel logLevel = common::LogLevel::Info;
+    int maxKeepAlive = 600;  // largest Keep-Alive accepted in a SYNC (RFC 6230 limit)
+};
+
+std::vector<common::OptionSpec> msOptionSpecs();
+common::Result<MsSettings> msSettingsFrom(const common::Config& config);
+
+}  // namespace parley::ms
