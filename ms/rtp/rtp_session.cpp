@@ -1,0 +1,488 @@
+#include "ms/rtp/rtp_session.hpp"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstdio>
+
+#include "common/log.hpp"
+
+namespace parley::ms::rtp {
+namespace {
+
+constexpr std::uint32_t kClockRate = media::kNarrowbandRate;
+constexpr std::uint32_t kSamplesPerTick = media::kNarrowbandSamples;
+constexpr std::uint64_t kNtpUnixOffset = 2208988800ull;  // seconds from 1900 to 1970
+
+const char* directionName(MediaDirection d) {
+    switch (d) {
+        case MediaDirection::SendRecv:
+            return "sendrecv";
+        case MediaDirection::SendOnly:
+            return "sendonly";
+        case MediaDirection::RecvOnly:
+            return "recvonly";
+        case MediaDirection::Inactive:
+            return "inactive";
+    }
+    return "?";
+}
+
+std::uint32_t randomNonZero(std::mt19937& rng) {
+    std::uint32_t v = 0;
+    while (v == 0) v = static_cast<std::uint32_t>(rng());
+    return v;
+}
+
+}  // namespace
+
+RtpSession::RtpSession(PortPair ports, const MediaParams& media, RtpSessionConfig config,
+                       common::TimePoint now)
+    : ports_(std::move(ports)),
+      config_(std::move(config)),
+      log_(common::logger("ms.rtp")),
+      rng_(std::random_device{}()),
+      ssrc_(config_.ssrc ? config_.ssrc : randomNonZero(rng_)),
+      seq_(static_cast<std::uint16_t>(rng_())),
+      tsBase_(static_cast<std::uint32_t>(rng_())),
+      lastTick_(now),
+      dtmfTx_(kSamplesPerTick),
+      jitter_(config_.jitter),
+      dtmfRx_(kClockRate, config_.dtmfEndTimeout),
+      steadyBase_(now) {
+    const auto wall = std::chrono::system_clock::now().time_since_epoch();
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(wall);
+    const auto frac = std::chrono::duration_cast<std::chrono::nanoseconds>(wall - secs).count();
+    ntpBase_ = ((static_cast<std::uint64_t>(secs.count()) + kNtpUnixOffset) << 32) |
+               ((static_cast<std::uint64_t>(frac) << 32) / 1000000000ull);
+    if (config_.cname.empty()) {
+        char buf[16];
+        std::snprintf(buf, sizeof buf, "%08x", ssrc_);
+        config_.cname = std::string("parley-ms-") + buf + "@" + ports_.localRtp().host();
+    }
+    if (config_.cname.size() > 255) config_.cname.resize(255);
+    if (config_.maxPacketsPerRead == 0) config_.maxPacketsPerRead = 1;
+    applyMedia(media);
+    scheduleRtcp(now);
+}
+
+// --- configuration ---
+
+void RtpSession::applyMedia(const MediaParams& media) {
+    const bool addressChanged = media.remoteRtp != media_.remoteRtp;
+    media_ = media;
+    ptCodec_.fill(-1);
+    sendPt_ = -1;
+    eventPt_ = -1;
+    for (const auto& f : media_.formats) {
+        if (f.payloadType > 127) continue;
+        ptCodec_[f.payloadType] = static_cast<std::int16_t>(f.codec);
+        if (f.codec == Codec::TelephoneEvent) {
+            if (eventPt_ < 0) eventPt_ = f.payloadType;
+        } else if (sendPt_ < 0) {
+            sendPt_ = f.payloadType;
+            sendLaw_ = f.codec == Codec::Pcma ? G711Law::Alaw : G711Law::Ulaw;
+        }
+    }
+    const auto& r = media_.remoteRtp;
+    onHold_ = !r.valid() || r.isAnyAddress() || r.port() == 0;
+    if (addressChanged) {
+        latched_ = false;
+        rtcpLatched_ = false;
+    }
+    if (!latched_) rtpDest_ = r;
+    if (!rtcpLatched_) {
+        if (media_.remoteRtcp.valid()) {
+            rtcpDest_ = media_.remoteRtcp;
+        } else {
+            rtcpDest_ = r;
+            if (r.valid() && r.port() != 0)
+                rtcpDest_.setPort(static_cast<std::uint16_t>(r.port() + 1));
+        }
+    }
+    if (!sending()) {
+        markerPending_ = true;
+        dtmfTx_.clear();
+    }
+}
+
+void RtpSession::updateMedia(const MediaParams& media) {
+    applyMedia(media);
+    PARLEY_LOG_DEBUG(log_, "rtp " << ports_.rtpPort() << ": media updated, remote "
+                                  << media.remoteRtp.toString() << " "
+                                  << directionName(media.direction) << (onHold_ ? " (hold)" : ""));
+}
+
+bool RtpSession::sending() const {
+    return !onHold_ && sendPt_ >= 0 &&
+           (media_.direction == MediaDirection::SendRecv ||
+            media_.direction == MediaDirection::SendOnly);
+}
+
+bool RtpSession::receiving() const {
+    return media_.direction == MediaDirection::SendRecv ||
+           media_.direction == MediaDirection::RecvOnly;
+}
+
+// --- time ---
+
+std::uint64_t RtpSession::ntpAt(common::TimePoint now) const {
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now - steadyBase_).count();
+    const auto secs = static_cast<std::uint64_t>(ns / 1000000000);
+    const auto rem = static_cast<std::uint64_t>(ns % 1000000000);
+    return ntpBase_ + (secs << 32) + (rem << 32) / 1000000000ull;
+}
+
+std::uint32_t RtpSession::clockUnits(common::TimePoint now) const {
+    const auto us =
+        std::chrono::duration_cast<std::chrono::microseconds>(now - steadyBase_).count();
+    return static_cast<std::uint32_t>(static_cast<std::uint64_t>(us) * kClockRate / 1000000);
+}
+
+std::uint32_t RtpSession::currentTimestamp() const {
+    return static_cast<std::uint32_t>(tsBase_ + tickCount_ * kSamplesPerTick);
+}
+
+// --- the tick ---
+
+void RtpSession::tick(common::TimePoint now) {
+    ++tickCount_;
+    lastTick_ = now;
+    if (auto ev = dtmfRx_.onTick(now)) deliverDigit(*ev);
+    if (now >= nextRtcp_) {
+        sendReport(now, false);
+        scheduleRtcp(now);
+    }
+}
+
+void RtpSession::scheduleRtcp(common::TimePoint now) {
+    common::Duration interval = config_.rtcpInterval;
+    if (config_.randomizeRtcp) {
+        std::uniform_real_distribution<double> factor(0.5, 1.5);
+        interval = std::chrono::duration_cast<common::Duration>(interval * factor(rng_));
+    }
+    nextRtcp_ = now + interval;
+}
+
+void RtpSession::pullFrame(media::AudioFrame& out) {
+    jitter_.get(out);
+}
+
+void RtpSession::pushFrame(const media::AudioFrame& frame) {
+    if (pushedOnce_ && lastPushTick_ == tickCount_) ++tickCount_;  // no tick() in between
+    if (pushedOnce_ && tickCount_ > lastPushTick_ + 1) markerPending_ = true;  // skipped ticks
+    pushedOnce_ = true;
+    lastPushTick_ = tickCount_;
+    if (!sending()) {
+        markerPending_ = true;
+        return;
+    }
+    const std::uint32_t ts = currentTimestamp();
+    RtpHeader h;
+    h.ssrc = ssrc_;
+    if (eventPt_ >= 0) {
+        if (auto ev = dtmfTx_.onTick(ts)) {
+            h.payloadType = static_cast<std::uint8_t>(eventPt_);
+            h.marker = ev->marker;
+            h.timestamp = ev->timestamp;
+            if (ev->marker) ++counters_.dtmfOut;  // a digit's first packet
+            sendRtp(h, ev->payload);
+            return;
+        }
+    }
+    if (config_.suppressSilence && frame.silent) {
+        markerPending_ = true;
+        return;
+    }
+    std::span<std::uint8_t> payload(payloadBuf_.data(), kSamplesPerTick);
+    if (frame.silent) {
+        std::fill(payload.begin(), payload.end(), g711Silence(sendLaw_));
+    } else if (frame.sampleRate != kClockRate || frame.count != kSamplesPerTick) {
+        ++counters_.badFrames;
+        std::fill(payload.begin(), payload.end(), g711Silence(sendLaw_));
+    } else {
+        g711Encode(sendLaw_, std::span<const std::int16_t>(frame.samples.data(), kSamplesPerTick),
+                   payload);
+    }
+    h.payloadType = static_cast<std::uint8_t>(sendPt_);
+    h.timestamp = ts;
+    h.marker = markerPending_;
+    markerPending_ = false;
+    sendRtp(h, payload);
+}
+
+bool RtpSession::sendDigit(char digit, std::chrono::milliseconds duration) {
+    if (eventPt_ < 0 || !sending()) return false;
+    return dtmfTx_.queue(digit, duration);
+}
+
+bool RtpSession::sendRtp(const RtpHeader& hdr, std::span<const std::uint8_t> payload) {
+    RtpHeader h = hdr;
+    h.sequence = seq_++;
+    const std::size_t n = buildRtp(h, payload, txBuf_);
+    if (n == 0) return false;
+    lastSentTimestamp_ = h.timestamp;
+    sentSinceReport_ = true;
+    ++counters_.packetsOut;
+    counters_.bytesOut += n;
+    counters_.payloadBytesOut += payload.size();
+    if (::sendto(ports_.rtpFd(), txBuf_.data(), n, MSG_DONTWAIT | MSG_NOSIGNAL, rtpDest_.sa(),
+                 rtpDest_.len()) < 0) {
+        ++counters_.sendErrors;
+        if (!loggedSendError_) {
+            loggedSendError_ = true;
+            PARLEY_LOG_WARN(log_, "rtp " << ports_.rtpPort() << ": send to " << rtpDest_.toString()
+                                         << " failed: errno " << errno << " (logged once)");
+        }
+        return false;
+    }
+    return true;
+}
+
+// --- receiving RTP ---
+
+void RtpSession::onRtpReadable(common::TimePoint now) {
+    for (std::size_t i = 0; i < config_.maxPacketsPerRead; ++i) {
+        sockaddr_storage from{};
+        socklen_t fromLen = sizeof from;
+        const ssize_t n =
+            ::recvfrom(ports_.rtpFd(), rxBuf_.data(), rxBuf_.size(), MSG_TRUNC | MSG_DONTWAIT,
+                       reinterpret_cast<sockaddr*>(&from), &fromLen);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK) ++counters_.recvErrors;
+            return;
+        }
+        ++counters_.packetsIn;
+        counters_.bytesIn += static_cast<std::uint64_t>(n);
+        const common::SocketAddress source(reinterpret_cast<const sockaddr*>(&from), fromLen);
+        if (static_cast<std::size_t>(n) > kMaxRtpPacket) {
+            if (!latched_ || source == latchedFrom_)
+                ++counters_.malformed;
+            else
+                ++counters_.strangers;
+            continue;
+        }
+        handleRtp(std::span<const std::uint8_t>(rxBuf_.data(), static_cast<std::size_t>(n)), source,
+                  now);
+    }
+}
+
+void RtpSession::handleRtp(std::span<const std::uint8_t> data, const common::SocketAddress& from,
+                           common::TimePoint now) {
+    if (latched_ && from != latchedFrom_) {
+        ++counters_.strangers;
+        if (!loggedStranger_) {
+            loggedStranger_ = true;
+            PARLEY_LOG_NOTICE(log_, "rtp " << ports_.rtpPort() << ": dropping RTP from "
+                                           << from.toString() << ", latched to "
+                                           << latchedFrom_.toString() << " (logged once)");
+        }
+        return;
+    }
+    RtpPacketView pkt;
+    const RtpParseError err = parseRtp(data, pkt);
+    if (err != RtpParseError::None) {
+        ++counters_.malformed;
+        if (!loggedMalformed_) {
+            loggedMalformed_ = true;
+            PARLEY_LOG_NOTICE(log_, "rtp " << ports_.rtpPort() << ": malformed RTP from "
+                                           << from.toString() << ": " << describe(err)
+                                           << " (logged once)");
+        }
+        return;
+    }
+    const std::int16_t codecValue = ptCodec_[pkt.header.payloadType];
+    if (codecValue < 0) {
+        ++counters_.unknownPayload;
+        if (!loggedUnknownPt_) {
+            loggedUnknownPt_ = true;
+            PARLEY_LOG_NOTICE(log_, "rtp " << ports_.rtpPort() << ": payload type "
+                                           << int(pkt.header.payloadType)
+                                           << " not negotiated (logged once)");
+        }
+        return;
+    }
+    const auto codec = static_cast<Codec>(codecValue);
+    const bool audio = codec != Codec::TelephoneEvent;
+    if (audio) {
+        const std::size_t n = pkt.payload.size();
+        if (n == 0 || n % kSamplesPerTick != 0 || n > pcmBuf_.size()) {
+            ++counters_.malformed;  // not whole 20 ms frames: no latching on it either
+            return;
+        }
+    }
+    if (!latched_ && config_.symmetricRtp) {
+        latched_ = true;
+        latchedFrom_ = from;
+        rtpDest_ = from;
+        PARLEY_LOG_DEBUG(log_, "rtp " << ports_.rtpPort() << ": latched to " << from.toString());
+    }
+    if (!receiving()) {
+        ++counters_.notReceiving;
+        return;
+    }
+    if (!haveRemoteSsrc_ || pkt.header.ssrc != remoteSsrc_) {
+        if (haveRemoteSsrc_) {
+            ++counters_.ssrcChanges;
+            jitter_.reset();
+            reception_.reset();
+            dtmfRx_.reset();
+            haveLastSr_ = false;
+        }
+        haveRemoteSsrc_ = true;
+        remoteSsrc_ = pkt.header.ssrc;
+    }
+    reception_.onPacket(pkt.header.sequence, pkt.header.timestamp, clockUnits(now), audio);
+    if (!audio) {
+        const auto outcome = dtmfRx_.onPacket(pkt.header.timestamp, pkt.payload, now);
+        if (outcome.ended) deliverDigit(*outcome.ended);
+        if (outcome.alsoEnded) deliverDigit(*outcome.alsoEnded);
+        return;
+    }
+    const G711Law law = codec == Codec::Pcma ? G711Law::Alaw : G711Law::Ulaw;
+    const std::size_t samples = g711Decode(law, pkt.payload, pcmBuf_);
+    ++counters_.audioIn;
+    jitter_.put(pkt.header.timestamp, std::span<const std::int16_t>(pcmBuf_.data(), samples));
+}
+
+void RtpSession::deliverDigit(const DigitEvent& ev) {
+    ++counters_.dtmfIn;
+    if (onDigit_) onDigit_(ev);
+}
+
+// --- RTCP ---
+
+void RtpSession::onRtcpReadable(common::TimePoint now) {
+    for (std::size_t i = 0; i < config_.maxPacketsPerRead; ++i) {
+        sockaddr_storage from{};
+        socklen_t fromLen = sizeof from;
+        const ssize_t n =
+            ::recvfrom(ports_.rtcpFd(), rxBuf_.data(), rxBuf_.size(), MSG_TRUNC | MSG_DONTWAIT,
+                       reinterpret_cast<sockaddr*>(&from), &fromLen);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK) ++counters_.recvErrors;
+            return;
+        }
+        const common::SocketAddress source(reinterpret_cast<const sockaddr*>(&from), fromLen);
+        if (static_cast<std::size_t>(n) > rxBuf_.size()) {
+            ++counters_.rtcpMalformed;
+            continue;
+        }
+        handleRtcp(std::span<const std::uint8_t>(rxBuf_.data(), static_cast<std::size_t>(n)),
+                   source, now);
+    }
+}
+
+void RtpSession::handleRtcp(std::span<const std::uint8_t> data, const common::SocketAddress& from,
+                            common::TimePoint now) {
+    if (rtcpLatched_ && from != rtcpLatchedFrom_) {
+        ++counters_.rtcpStrangers;
+        return;
+    }
+    const RtcpParseError err = parseRtcp(data, rtcpIn_);
+    if (err != RtcpParseError::None) {
+        ++counters_.rtcpMalformed;
+        if (!loggedRtcpMalformed_) {
+            loggedRtcpMalformed_ = true;
+            PARLEY_LOG_NOTICE(log_, "rtp " << ports_.rtpPort() << ": malformed RTCP from "
+                                           << from.toString() << ": " << describe(err)
+                                           << " (logged once)");
+        }
+        return;
+    }
+    if (!rtcpLatched_ && config_.symmetricRtp) {
+        rtcpLatched_ = true;
+        rtcpLatchedFrom_ = from;
+        rtcpDest_ = from;
+    }
+    ++counters_.rtcpIn;
+    const std::uint32_t nowMiddle = ntpMiddle32(ntpAt(now));
+    for (std::size_t r = 0; r < rtcpIn_.reportCount; ++r) {
+        const RtcpReport& rep = rtcpIn_.reports[r];
+        if (rep.isSender && (!haveRemoteSsrc_ || rep.ssrc == remoteSsrc_)) {
+            haveLastSr_ = true;
+            lastSrMiddle_ = ntpMiddle32(rep.sender.ntpTime);
+            lastSrArrival_ = now;
+        }
+        for (std::size_t b = 0; b < rep.blockCount; ++b) {
+            const RtcpReportBlock& blk = rep.blocks[b];
+            if (blk.ssrc != ssrc_) continue;
+            remoteReport_.valid = true;
+            ++remoteReport_.count;
+            remoteReport_.fractionLost = blk.fractionLost;
+            remoteReport_.cumulativeLost = blk.cumulativeLost;
+            remoteReport_.extendedHighestSeq = blk.extendedHighestSeq;
+            remoteReport_.jitter = blk.jitter;
+            if (blk.lastSr != 0) {
+                const auto rtt =
+                    static_cast<std::int32_t>(nowMiddle - blk.lastSr - blk.delaySinceLastSr);
+                if (rtt >= 0) {
+                    remoteReport_.haveRtt = true;
+                    remoteReport_.rtt =
+                        std::chrono::duration_cast<common::Duration>(std::chrono::microseconds(
+                            static_cast<std::int64_t>(rtt) * 1000000 / 65536));
+                }
+            }
+        }
+    }
+    if (rtcpIn_.hasBye) {
+        for (std::size_t i = 0; i < rtcpIn_.byeCount; ++i)
+            if (haveRemoteSsrc_ && rtcpIn_.byeSsrcs[i] == remoteSsrc_) ++counters_.byeIn;
+    }
+}
+
+void RtpSession::sendReport(common::TimePoint now, bool bye) {
+    if (onHold_ || !rtcpDest_.valid() || rtcpDest_.port() == 0) return;
+    std::array<std::uint8_t, 512> buf;
+    RtcpWriter w(buf);
+    std::array<RtcpReportBlock, 1> blocks;
+    std::size_t blockCount = 0;
+    if (haveRemoteSsrc_ && reception_.started()) {
+        std::uint32_t dlsr = 0;
+        if (haveLastSr_) {
+            const auto us =
+                std::chrono::duration_cast<std::chrono::microseconds>(now - lastSrArrival_).count();
+            dlsr = static_cast<std::uint32_t>(static_cast<std::uint64_t>(us) * 65536 / 1000000);
+        }
+        blocks[0] = reception_.makeReportBlock(remoteSsrc_, haveLastSr_ ? lastSrMiddle_ : 0, dlsr);
+        blockCount = 1;
+    }
+    const auto blockSpan = std::span<const RtcpReportBlock>(blocks.data(), blockCount);
+    if (sentSinceReport_ || sentSincePrevReport_) {
+        RtcpSenderInfo info;
+        info.ntpTime = ntpAt(now);
+        // the RTP time of this instant on our sending clock
+        const auto sinceTick =
+            std::chrono::duration_cast<std::chrono::microseconds>(now - lastTick_).count();
+        info.rtpTimestamp = static_cast<std::uint32_t>(
+            currentTimestamp() + static_cast<std::uint64_t>(std::max<std::int64_t>(sinceTick, 0)) *
+                                     kClockRate / 1000000);
+        info.packetCount = static_cast<std::uint32_t>(counters_.packetsOut);
+        info.octetCount = static_cast<std::uint32_t>(counters_.payloadBytesOut);
+        w.addSenderReport(ssrc_, info, blockSpan);
+    } else {
+        w.addReceiverReport(ssrc_, blockSpan);
+    }
+    w.addSdesCname(ssrc_, config_.cname);
+    if (bye) {
+        const std::uint32_t self = ssrc_;
+        w.addBye(std::span<const std::uint32_t>(&self, 1));
+    }
+    sentSincePrevReport_ = sentSinceReport_;
+    sentSinceReport_ = false;
+    if (!w.ok()) return;
+    if (::sendto(ports_.rtcpFd(), buf.data(), w.size(), MSG_DONTWAIT | MSG_NOSIGNAL, rtcpDest_.sa(),
+                 rtcpDest_.len()) < 0) {
+        ++counters_.sendErrors;
+        return;
+    }
+    ++counters_.rtcpOut;
+}
+
+void RtpSession::sendBye(common::TimePoint now) {
+    sendReport(now, true);
+}
+
+}  // namespace parley::ms::rtp

@@ -1,0 +1,567 @@
+// Two RtpSessions (and raw UDP sockets posing as peers) on 127.0.0.1, driven by a real
+// EventLoop with a 20 ms timer: audio checked by Goertzel tone detection, latching and
+// strangers, malformed input, sequence/timestamp/marker on the wire, RFC 4733 both ways,
+// RTCP SR counts and RR statistics.
+#include <catch2/catch.hpp>
+
+#include <sys/socket.h>
+
+#include <cmath>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <random>
+#include <vector>
+
+#include "common/event_loop.hpp"
+#include "common/net.hpp"
+#include "ms/rtp/rtp_session.hpp"
+
+using namespace parley::ms::rtp;
+using namespace std::chrono_literals;
+using parley::common::Clock;
+using parley::common::EventLoop;
+using parley::common::Fd;
+using parley::common::SocketAddress;
+using parley::common::TimePoint;
+using parley::ms::media::AudioFrame;
+
+namespace {
+
+SocketAddress loopback(std::uint16_t port = 0) {
+    return SocketAddress::fromHostPort("127.0.0.1", port).value();
+}
+
+// One allocator for the whole test binary, on a range that was free when probed.
+PortAllocator& allocator() {
+    static PortAllocator alloc = [] {
+        std::mt19937 rng(std::random_device{}());
+        std::uniform_int_distribution<int> pick(20000, 59000);
+        for (int attempt = 0; attempt < 200; ++attempt) {
+            const auto lo = static_cast<std::uint16_t>(pick(rng) & ~1);
+            std::vector<Fd> held;
+            bool ok = true;
+            for (int i = 0; i < 64 && ok; ++i) {
+                auto fd = parley::common::udpBind(loopback(static_cast<std::uint16_t>(lo + i)));
+                if (fd)
+                    held.push_back(std::move(*fd));
+                else
+                    ok = false;
+            }
+            if (ok) return PortAllocator(loopback(), lo, static_cast<std::uint16_t>(lo + 63));
+        }
+        return PortAllocator(loopback(), 0, 0);
+    }();
+    return alloc;
+}
+
+PortPair ports() {
+    auto p = allocator().allocate();
+    REQUIRE(p.ok());
+    return std::move(*p);
+}
+
+constexpr double kToneA = 500.0;
+constexpr double kToneB = 1400.0;
+
+void toneFrame(AudioFrame& f, double freq, std::uint64_t frameIndex) {
+    f.count = 160;
+    f.sampleRate = 8000;
+    f.silent = false;
+    for (std::size_t i = 0; i < 160; ++i) {
+        const double t = static_cast<double>(frameIndex * 160 + i) / 8000.0;
+        f.samples[i] = static_cast<std::int16_t>(8000.0 * std::sin(2 * M_PI * freq * t));
+    }
+}
+
+// Goertzel power of `freq` over the samples, normalised by length.
+double goertzel(const std::vector<std::int16_t>& x, double freq) {
+    const double w = 2 * M_PI * freq / 8000.0;
+    const double c = 2 * std::cos(w);
+    double s1 = 0, s2 = 0;
+    for (auto v : x) {
+        const double s0 = v + c * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    const double power = s1 * s1 + s2 * s2 - c * s1 * s2;
+    return power / static_cast<double>(x.size() * x.size());
+}
+
+struct Leg {
+    std::unique_ptr<RtpSession> session;
+    double tone = 0;
+    bool push = true;
+    std::uint64_t frames = 0;
+    std::vector<std::int16_t> heard;
+    std::vector<DigitEvent> digits;
+
+    Leg(PortPair p, const MediaParams& media, RtpSessionConfig cfg) {
+        session = std::make_unique<RtpSession>(std::move(p), media, std::move(cfg), Clock::now());
+        session->setDigitCallback([this](const DigitEvent& d) { digits.push_back(d); });
+    }
+    void onTick(TimePoint now) {
+        session->tick(now);
+        AudioFrame in;
+        session->pullFrame(in);
+        heard.insert(heard.end(), in.samples.begin(),
+                     in.samples.begin() + static_cast<std::ptrdiff_t>(in.count));
+        AudioFrame out;
+        toneFrame(out, tone, frames++);
+        if (push) session->pushFrame(out);
+    }
+    std::vector<std::int16_t> lastHeard(std::size_t samples) const {
+        const std::size_t n = std::min(samples, heard.size());
+        return {heard.end() - static_cast<std::ptrdiff_t>(n), heard.end()};
+    }
+};
+
+MediaParams mediaTo(const SocketAddress& remote, bool withEvents = true) {
+    MediaParams m;
+    m.remoteRtp = remote;
+    m.formats = {{0, Codec::Pcmu}, {8, Codec::Pcma}};
+    if (withEvents) m.formats.push_back({101, Codec::TelephoneEvent});
+    return m;
+}
+
+RtpSessionConfig fastRtcp() {
+    RtpSessionConfig c;
+    c.rtcpInterval = 300ms;
+    c.randomizeRtcp = false;
+    return c;
+}
+
+// Drives the loop: every 20 ms calls onTick(i, now) for i in [0, ticks). Bounded in time.
+void drive(EventLoop& loop, int ticks, const std::function<void(int, TimePoint)>& onTick) {
+    int done = 0;
+    TimePoint next = Clock::now() + 20ms;
+    std::function<void()> arm = [&] {
+        loop.addTimerAt(next, [&] {
+            onTick(done, Clock::now());
+            ++done;
+            next += 20ms;
+            if (done < ticks) arm();
+        });
+    };
+    arm();
+    const TimePoint deadline = Clock::now() + ticks * 20ms + 5s;
+    while (done < ticks && Clock::now() < deadline) loop.runOnce(50ms);
+    REQUIRE(done == ticks);
+}
+
+void watch(EventLoop& loop, RtpSession& s) {
+    REQUIRE(loop.watch(s.rtpFd(), EventLoop::kReadable,
+                       [&s](std::uint32_t) { s.onRtpReadable(Clock::now()); })
+                .ok());
+    REQUIRE(loop.watch(s.rtcpFd(), EventLoop::kReadable,
+                       [&s](std::uint32_t) { s.onRtcpReadable(Clock::now()); })
+                .ok());
+}
+
+// A raw UDP socket on loopback, to sniff or to inject.
+struct RawPeer {
+    Fd fd;
+    SocketAddress addr;
+    RawPeer() {
+        fd = std::move(parley::common::udpBind(loopback()).value());
+        addr = parley::common::localAddress(fd.get()).value();
+    }
+    void sendTo(const SocketAddress& to, const std::vector<std::uint8_t>& bytes) const {
+        REQUIRE(::sendto(fd.get(), bytes.data(), bytes.size(), 0, to.sa(), to.len()) ==
+                static_cast<ssize_t>(bytes.size()));
+    }
+    std::optional<std::vector<std::uint8_t>> receive() const {
+        std::vector<std::uint8_t> buf(2048);
+        const ssize_t n = ::recv(fd.get(), buf.data(), buf.size(), MSG_DONTWAIT);
+        if (n < 0) return std::nullopt;
+        buf.resize(static_cast<std::size_t>(n));
+        return buf;
+    }
+};
+
+std::vector<std::uint8_t> rtpBytes(std::uint16_t seq, std::uint32_t ts, std::uint32_t ssrc,
+                                   std::uint8_t pt = 0, std::size_t payload = 160,
+                                   std::uint8_t fill = 0xFF) {
+    RtpHeader h;
+    h.sequence = seq;
+    h.timestamp = ts;
+    h.ssrc = ssrc;
+    h.payloadType = pt;
+    std::vector<std::uint8_t> p(payload, fill);
+    std::vector<std::uint8_t> out(kMaxRtpPacket);
+    out.resize(buildRtp(h, p, out));
+    return out;
+}
+
+SocketAddress localOf(const RtpSession& s) {
+    return loopback(s.localRtpPort());
+}
+
+}  // namespace
+
+TEST_CASE("rtp session: two legs hear each other's tone", "[rtp_session]") {
+    EventLoop loop;
+    auto pa = ports();
+    auto pb = ports();
+    const auto addrA = loopback(pa.rtpPort());
+    const auto addrB = loopback(pb.rtpPort());
+    Leg a(std::move(pa), mediaTo(addrB), fastRtcp());
+    Leg b(std::move(pb), mediaTo(addrA), fastRtcp());
+    a.tone = kToneA;
+    b.tone = kToneB;
+    watch(loop, *a.session);
+    watch(loop, *b.session);
+    drive(loop, 100, [&](int, TimePoint now) {
+        a.onTick(now);
+        b.onTick(now);
+    });
+
+    const auto atB = b.lastHeard(8000);  // the last second
+    const auto atA = a.lastHeard(8000);
+    INFO("B hears A " << goertzel(atB, kToneA) << " / B " << goertzel(atB, kToneB));
+    CHECK(goertzel(atB, kToneA) > 1e5);
+    CHECK(goertzel(atB, kToneA) > 100 * goertzel(atB, kToneB));
+    INFO("A hears B " << goertzel(atA, kToneB) << " / A " << goertzel(atA, kToneA));
+    CHECK(goertzel(atA, kToneB) > 1e5);
+    CHECK(goertzel(atA, kToneB) > 100 * goertzel(atA, kToneA));
+
+    for (const Leg* l : {&a, &b}) {
+        const auto& c = l->session->counters();
+        CHECK(c.packetsOut == 100);
+        CHECK(c.packetsIn >= 95);
+        CHECK(c.malformed == 0);
+        CHECK(c.strangers == 0);
+        CHECK(l->session->latched());
+        CHECK(l->session->jitterStats().framesOut >= 80);
+        CHECK(l->session->jitterDelay() <= 200ms);
+    }
+    CHECK(a.session->ssrc() != b.session->ssrc());
+    // RTCP both ways: reports about our stream from the peer
+    const auto& rr = a.session->remoteReport();
+    CHECK(a.session->counters().rtcpIn >= 3);
+    REQUIRE(rr.valid);
+    CHECK(rr.fractionLost == 0);
+    CHECK(rr.cumulativeLost == 0);
+    REQUIRE(rr.haveRtt);
+    CHECK(rr.rtt < 100ms);
+}
+
+TEST_CASE("rtp session: PCMA when it is the negotiated codec", "[rtp_session]") {
+    EventLoop loop;
+    auto pa = ports();
+    auto pb = ports();
+    auto ma = mediaTo(loopback(pb.rtpPort()));
+    auto mb = mediaTo(loopback(pa.rtpPort()));
+    ma.formats = {{8, Codec::Pcma}};
+    mb.formats = {{8, Codec::Pcma}};
+    Leg a(std::move(pa), ma, {});
+    Leg b(std::move(pb), mb, {});
+    a.tone = kToneA;
+    b.push = false;
+    watch(loop, *a.session);
+    watch(loop, *b.session);
+    drive(loop, 50, [&](int, TimePoint now) {
+        a.onTick(now);
+        b.onTick(now);
+    });
+    const auto heard = b.lastHeard(4000);
+    CHECK(goertzel(heard, kToneA) > 1e5);
+    CHECK(b.session->counters().unknownPayload == 0);
+}
+
+TEST_CASE("rtp session: sequence, timestamp, marker and SR on the wire", "[rtp_session]") {
+    EventLoop loop;
+    RawPeer rtpSniffer, rtcpSniffer;
+    MediaParams m = mediaTo(rtpSniffer.addr);
+    m.remoteRtcp = rtcpSniffer.addr;
+    RtpSessionConfig cfg = fastRtcp();
+    cfg.ssrc = 0x5EED;
+    Leg a(ports(), m, cfg);
+    a.tone = kToneA;
+    watch(loop, *a.session);
+
+    std::vector<RtpPacketView> seen;
+    std::vector<std::vector<std::uint8_t>> store;
+    auto drainRtp = [&] {
+        while (auto bytes = rtpSniffer.receive()) {
+            store.push_back(std::move(*bytes));
+            RtpPacketView v;
+            REQUIRE(parseRtp(store.back(), v) == RtpParseError::None);
+            seen.push_back(v);
+        }
+    };
+    int srSeen = 0;
+    REQUIRE(loop.watch(rtcpSniffer.fd.get(), EventLoop::kReadable,
+                       [&](std::uint32_t) {
+                           drainRtp();  // what was sent before the SR is already queued on loopback
+                           while (auto bytes = rtcpSniffer.receive()) {
+                               RtcpCompound c;
+                               REQUIRE(parseRtcp(*bytes, c) == RtcpParseError::None);
+                               REQUIRE(c.reportCount == 1);
+                               const auto& r = c.reports[0];
+                               CHECK(r.ssrc == 0x5EED);
+                               REQUIRE(r.isSender);
+                               // the SR counts exactly the packets sent before it: those stamped
+                               // before its RTP time (the packet of the SR's own tick may already
+                               // be queued too)
+                               std::size_t before = 0;
+                               for (const auto& v : seen)
+                                   if (static_cast<std::int32_t>(v.header.timestamp -
+                                                                 r.sender.rtpTimestamp) < 0)
+                                       ++before;
+                               CHECK(r.sender.packetCount == before);
+                               CHECK(r.sender.octetCount == before * 160);
+                               CHECK(seen.size() - before <= 1);
+                               CHECK(r.blockCount == 0);  // nothing received: no report block
+                               REQUIRE(c.cnameCount == 1);
+                               CHECK(c.cnames[0].view().find("parley-ms-") == 0);
+                               ++srSeen;
+                           }
+                       })
+                .ok());
+
+    // ticks 20..22: no frame pushed (a gap); 40..44: recvonly (not sending); 60..64: hold.
+    drive(loop, 90, [&](int i, TimePoint now) {
+        if (i == 40) {
+            auto r = m;
+            r.direction = MediaDirection::RecvOnly;
+            a.session->updateMedia(r);
+        }
+        if (i == 45) a.session->updateMedia(m);
+        if (i == 60) {
+            auto h = m;
+            h.remoteRtp = SocketAddress::fromHostPort("0.0.0.0", rtpSniffer.addr.port()).value();
+            a.session->updateMedia(h);
+        }
+        if (i == 65) a.session->updateMedia(m);
+        a.push = !(i >= 20 && i < 23);
+        a.onTick(now);
+    });
+    drainRtp();
+
+    REQUIRE(seen.size() == 90 - 3 - 5 - 5);
+    CHECK(a.session->counters().packetsOut == seen.size());
+    CHECK(srSeen >= 3);
+    std::size_t markers = 0;
+    for (std::size_t i = 0; i < seen.size(); ++i) {
+        const auto& h = seen[i].header;
+        CHECK(h.ssrc == 0x5EED);
+        CHECK(h.payloadType == 0);
+        CHECK(seen[i].payload.size() == 160);
+        if (h.marker) ++markers;
+        if (i == 0) {
+            CHECK(h.marker);
+            continue;
+        }
+        const auto& p = seen[i - 1].header;
+        CHECK(static_cast<std::uint16_t>(p.sequence + 1) == h.sequence);
+        const std::uint32_t step = h.timestamp - p.timestamp;
+        CHECK(step % 160 == 0);
+        if (step != 160) {
+            CHECK(h.marker);  // first packet after a gap, recvonly or hold
+        } else {
+            CHECK_FALSE(h.marker);
+        }
+    }
+    CHECK(markers == 4);  // start, after the gap, after recvonly, after hold
+    // the three gaps keep time: total timestamp span is 89 ticks
+    CHECK(seen.back().header.timestamp - seen.front().header.timestamp == 89u * 160u);
+}
+
+TEST_CASE("rtp session: latching to the first source, strangers dropped", "[rtp_session]") {
+    EventLoop loop;
+    RawPeer sdpAddress;  // what the SDP says: nobody sends from there
+    RawPeer stranger;
+    auto pa = ports();
+    auto pb = ports();
+    const auto addrA = loopback(pa.rtpPort());
+    Leg a(std::move(pa), mediaTo(sdpAddress.addr), {});
+    Leg b(std::move(pb), mediaTo(addrA), {});
+    a.tone = kToneA;
+    b.tone = kToneB;
+    watch(loop, *a.session);
+    watch(loop, *b.session);
+    CHECK_FALSE(a.session->latched());
+    drive(loop, 80, [&](int i, TimePoint now) {
+        if (i >= 20 && i % 2 == 0)
+            stranger.sendTo(addrA,
+                            rtpBytes(static_cast<std::uint16_t>(i), i * 160u, 999, 0, 160, 0x80));
+        a.onTick(now);
+        b.onTick(now);
+    });
+    REQUIRE(a.session->latched());
+    CHECK(a.session->rtpDestination() == loopback(b.session->localRtpPort()));
+    CHECK(a.session->counters().strangers == 30);
+    CHECK(a.session->counters().ssrcChanges == 0);
+    // A sent to B (the latched source) although the SDP pointed elsewhere
+    CHECK(goertzel(b.lastHeard(8000), kToneA) > 1e5);
+    // A still hears B only
+    CHECK(goertzel(a.lastHeard(8000), kToneB) > 1e5);
+    int leaked = 0;
+    while (sdpAddress.receive()) ++leaked;
+    CHECK(leaked <= 1);  // at most the first packet, before the peer's first packet arrived
+}
+
+TEST_CASE("rtp session: with latching off packets from anywhere are accepted", "[rtp_session]") {
+    RawPeer sdpAddress, other;
+    RtpSessionConfig cfg;
+    cfg.symmetricRtp = false;
+    RtpSession s(ports(), mediaTo(sdpAddress.addr), cfg, Clock::now());
+    other.sendTo(localOf(s), rtpBytes(1, 160, 7));
+    sdpAddress.sendTo(localOf(s), rtpBytes(2, 320, 7));
+    s.onRtpReadable(Clock::now());
+    CHECK(s.counters().audioIn == 2);
+    CHECK(s.counters().strangers == 0);
+    CHECK_FALSE(s.latched());
+    CHECK(s.rtpDestination() == sdpAddress.addr);
+}
+
+TEST_CASE("rtp session: malformed RTP and RTCP are counted and ignored", "[rtp_session]") {
+    RawPeer peer;
+    RawPeer peerRtcp;
+    RtpSession s(ports(), mediaTo(peer.addr), {}, Clock::now());
+    const auto to = localOf(s);
+    peer.sendTo(to, {1, 2, 3, 4, 5});  // too short
+    auto badVersion = rtpBytes(1, 0, 7);
+    badVersion[0] = 0x40;
+    peer.sendTo(to, badVersion);
+    auto csrc = rtpBytes(1, 0, 7, 0, 4);
+    csrc[0] = 0x8F;  // 15 CSRCs in 16 bytes
+    peer.sendTo(to, csrc);
+    peer.sendTo(to, rtpBytes(1, 0, 7, 0, 100));  // not whole 20 ms frames
+    peer.sendTo(to, rtpBytes(1, 0, 7, 96));      // payload type not negotiated
+    s.onRtpReadable(Clock::now());
+    CHECK(s.counters().malformed == 4);
+    CHECK(s.counters().unknownPayload == 1);
+    CHECK_FALSE(s.latched());  // invalid packets do not latch
+    // then a good packet is played
+    peer.sendTo(to, rtpBytes(2, 160, 7, 0, 160, 0x80));
+    s.onRtpReadable(Clock::now());
+    CHECK(s.latched());
+    AudioFrame f;
+    s.pullFrame(f);
+    CHECK_FALSE(f.silent);
+
+    const auto rtcpTo = loopback(static_cast<std::uint16_t>(s.localRtpPort() + 1));
+    peerRtcp.sendTo(rtcpTo, {0x80, 202, 0, 0});              // SDES first
+    peerRtcp.sendTo(rtcpTo, {0x81, 201, 0, 1, 0, 0, 0, 1});  // RR claims a block it lacks
+    peerRtcp.sendTo(rtcpTo, {0x80});
+    s.onRtcpReadable(Clock::now());
+    CHECK(s.counters().rtcpMalformed == 3);
+    CHECK(s.counters().rtcpIn == 0);
+}
+
+TEST_CASE("rtp session: a flood is read in bounded batches and bounded by the buffer",
+          "[rtp_session]") {
+    RawPeer peer;
+    RtpSessionConfig cfg;
+    cfg.maxPacketsPerRead = 16;
+    RtpSession s(ports(), mediaTo(peer.addr), cfg, Clock::now());
+    // 150 datagrams fit in a default socket buffer; the jitter buffer holds far fewer
+    for (int i = 0; i < 150; ++i)
+        peer.sendTo(localOf(s), rtpBytes(static_cast<std::uint16_t>(i), i * 160u, 7));
+    s.onRtpReadable(Clock::now());
+    CHECK(s.counters().packetsIn == 16);
+    for (int i = 0; i < 20; ++i) s.onRtpReadable(Clock::now());
+    CHECK(s.counters().packetsIn == 150);
+    CHECK(s.jitterStats().overflow > 0);
+    AudioFrame f;
+    s.pullFrame(f);
+    CHECK(s.jitterDelay() <= 200ms);
+}
+
+TEST_CASE("rtp session: a new SSRC resets the receive side", "[rtp_session]") {
+    RawPeer peer;
+    RtpSession s(ports(), mediaTo(peer.addr), {}, Clock::now());
+    for (int i = 0; i < 5; ++i)
+        peer.sendTo(localOf(s), rtpBytes(static_cast<std::uint16_t>(i), i * 160u, 7));
+    s.onRtpReadable(Clock::now());
+    peer.sendTo(localOf(s), rtpBytes(9000, 777777, 8));
+    s.onRtpReadable(Clock::now());
+    CHECK(s.counters().ssrcChanges == 1);
+    CHECK(s.jitterStats().resets == 1);
+    CHECK(s.reception().received() == 1);
+}
+
+TEST_CASE("rtp session: direction and hold on the receive side", "[rtp_session]") {
+    RawPeer peer;
+    auto m = mediaTo(peer.addr);
+    m.direction = MediaDirection::SendOnly;
+    RtpSession s(ports(), m, {}, Clock::now());
+    CHECK(s.sending());
+    CHECK_FALSE(s.receiving());
+    peer.sendTo(localOf(s), rtpBytes(1, 160, 7));
+    s.onRtpReadable(Clock::now());
+    CHECK(s.counters().notReceiving == 1);
+    CHECK(s.counters().audioIn == 0);
+    m.direction = MediaDirection::Inactive;
+    s.updateMedia(m);
+    CHECK_FALSE(s.sending());
+    CHECK_FALSE(s.sendDigit('1'));
+    m.direction = MediaDirection::SendRecv;
+    m.remoteRtp = SocketAddress::fromHostPort("0.0.0.0", 4000).value();
+    s.updateMedia(m);
+    CHECK_FALSE(s.sending());  // c=0.0.0.0
+    CHECK(s.receiving());
+    AudioFrame f;
+    toneFrame(f, 440, 0);
+    s.tick(Clock::now());
+    s.pushFrame(f);
+    CHECK(s.counters().packetsOut == 0);
+}
+
+TEST_CASE("rtp session: RFC 4733 digits both ways", "[rtp_session]") {
+    EventLoop loop;
+    auto pa = ports();
+    auto pb = ports();
+    const auto addrA = loopback(pa.rtpPort());
+    const auto addrB = loopback(pb.rtpPort());
+    Leg a(std::move(pa), mediaTo(addrB), {});
+    Leg b(std::move(pb), mediaTo(addrA), {});
+    a.tone = kToneA;
+    b.tone = kToneB;
+    watch(loop, *a.session);
+    watch(loop, *b.session);
+    drive(loop, 60, [&](int i, TimePoint now) {
+        if (i == 5) {
+            REQUIRE(a.session->sendDigit('5', 100ms));
+            REQUIRE(a.session->sendDigit('#', 60ms));
+            REQUIRE(b.session->sendDigit('9', 120ms));
+        }
+        a.onTick(now);
+        b.onTick(now);
+    });
+    REQUIRE(b.digits.size() == 2);
+    CHECK(b.digits[0].digit == '5');
+    CHECK(b.digits[0].duration == 100ms);
+    CHECK(b.digits[0].endSeen);
+    CHECK(b.digits[1].digit == '#');
+    CHECK(b.digits[1].duration == 60ms);
+    REQUIRE(a.digits.size() == 1);
+    CHECK(a.digits[0].digit == '9');
+    CHECK(a.digits[0].duration == 120ms);
+    CHECK(a.session->counters().dtmfOut == 2);
+    CHECK(b.session->counters().dtmfIn == 2);
+    CHECK(b.session->dtmfCounters().duplicates == 4);  // the redundant end packets
+    // without telephone-event negotiated, no digits
+    RtpSession plain(ports(), mediaTo(addrA, false), {}, Clock::now());
+    CHECK_FALSE(plain.sendDigit('1'));
+}
+
+TEST_CASE("rtp session: BYE reaches the peer", "[rtp_session]") {
+    auto pa = ports();
+    auto pb = ports();
+    const auto addrA = loopback(pa.rtpPort());
+    const auto addrB = loopback(pb.rtpPort());
+    RtpSession a(std::move(pa), mediaTo(addrB), {}, Clock::now());
+    RtpSession b(std::move(pb), mediaTo(addrA), {}, Clock::now());
+    AudioFrame f;
+    toneFrame(f, 440, 0);
+    a.tick(Clock::now());
+    a.pushFrame(f);
+    b.onRtpReadable(Clock::now());
+    a.sendBye(Clock::now());
+    b.onRtcpReadable(Clock::now());
+    CHECK(b.counters().rtcpIn == 1);
+    CHECK(b.counters().byeIn == 1);
+}
