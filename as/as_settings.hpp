@@ -1,0 +1,32 @@
+#pragma once
+// parley-as settings: every command-line flag (or config-file key) and its checked value.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/config.hpp"
+#include "common/log.hpp"
+#include "common/net.hpp"
+#include "common/result.hpp"
+
+namespace parley::as {
+
+struct AsSettings {
+    std::string sipListen;              // HOST:PORT for SIP over UDP and TCP (port 0: any)
+    std::vector<std::string> mediaServers;  // SIP URIs, one control channel each
+    common::SocketAddress httpListen;   // REST API (port 0: any)
+    std::string db;                     // sqlite:PATH or postgresql://...; used by the store
+    std::uint32_t cfwKeepAlive = 100;   // Keep-Alive asked for in SYNC, seconds
+    common::LogLevel logLevel = common::LogLevel::Info;
+};
+
+std::vector<common::OptionSpec> asOptionSpecs();
+common::Result<AsSettings> asSettingsFrom(const common::Config& config);
+
+// Accepts "sqlite:PATH" (PATH non-empty) and "postgresql://..." / "postgres://...".
+common::Status checkDatabaseUri(const std::string& uri);
+// Accepts "sip:" or "sips:" URIs with a host part.
+common::Status checkSipUri(const std::string& uri);
+
+}  // namespace parley::as

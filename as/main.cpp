@@ -1,0 +1,147 @@
+// parley-as: wiring only. Settings -> SIP stack (which runs the event loop) -> one
+// MediaServerClient per --ms -> REST server -> run until SIGTERM/SIGINT -> BYE every
+// control dialog, close the channels, exit 0.
+
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <iostream>
+#include <memory>
+
+#include "as/as_settings.hpp"
+#include "as/msclient/media_server_client.hpp"
+#include "as/msclient/media_server_registry.hpp"
+#include "as/rest/media_servers_api.hpp"
+#include "as/sip/sip_control_signalling.hpp"
+#include "common/config.hpp"
+#include "common/event_loop.hpp"
+#include "common/http_server.hpp"
+#include "common/log.hpp"
+#include "common/net.hpp"
+#include "proto/sip/sip_stack.hpp"
+
+namespace {
+
+using namespace parley;
+
+constexpr const char* kProgram = "parley-as";
+constexpr const char* kSummary =
+    "Parley Application Server: SIP conferencing signalling, control channels to parley-ms "
+    "media servers (RFC 6230), REST API.";
+
+std::string usageText() {
+    const char* argv[] = {kProgram};
+    auto c = common::Config::parse(kProgram, kSummary, as::asOptionSpecs(), 1, argv);
+    return c ? c->usage() : std::string();
+}
+
+int run(const as::AsSettings& settings) {
+    Poco::Logger& log = common::logger("as");
+
+    // SIGTERM and SIGINT arrive through a signalfd on the loop; block them before any thread
+    // (HTTP workers) exists so that every thread inherits the mask.
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+    common::Fd sigFd(signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC));
+    if (!sigFd) {
+        PARLEY_LOG_ERROR(log, "signalfd failed");
+        return 1;
+    }
+
+    common::EventLoop loop;
+    as::AsSipHandler sipHandler;
+    proto::sip::SipConfig sipConfig;
+    sipConfig.listen = settings.sipListen;
+    sipConfig.user = "parley-as";
+    auto stack = proto::sip::SipStack::create(loop, sipConfig, sipHandler);
+    if (!stack) {
+        PARLEY_LOG_ERROR(log, "cannot start SIP on " << settings.sipListen << ": " << stack.error().message);
+        return 1;
+    }
+    // proto/sip logs "SIP listening on <host:port> (udp, tcp)" itself.
+
+    as::SipControlSignalling signalling(**stack);
+    as::MediaServerRegistry registry;
+    for (const auto& uri : settings.mediaServers) {
+        as::MediaServerClientOptions options;
+        options.uri = uri;
+        options.keepAliveSeconds = settings.cfwKeepAlive;
+        registry.add(std::make_unique<as::MediaServerClient>(loop, signalling, options));
+    }
+    if (settings.mediaServers.empty()) {
+        PARLEY_LOG_WARN(log, "no --ms given: there is no media server to control");
+    }
+
+    auto router = std::make_shared<common::HttpRouter>();
+    as::addMediaServerRoutes(*router, loop, registry);
+    auto http = common::HttpServer::start(settings.httpListen, common::HttpLimits{}, router);
+    if (!http) {
+        PARLEY_LOG_ERROR(log, "cannot start HTTP on " << settings.httpListen.toString() << ": "
+                                                      << http.error().message);
+        return 1;
+    }
+    common::SocketAddress httpBound = settings.httpListen;
+    httpBound.setPort((*http)->port());
+    PARLEY_LOG_NOTICE(log, "HTTP listening on " << httpBound.toString());
+
+    bool stopping = false;
+    auto watched = loop.watch(sigFd.get(), common::EventLoop::kReadable, [&](std::uint32_t) {
+        signalfd_siginfo info{};
+        while (::read(sigFd.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+            if (stopping) continue;
+            stopping = true;
+            PARLEY_LOG_NOTICE(log, (info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM")
+                                       << ": closing control channels and stopping");
+            registry.stopAll();
+            (*stack)->stop();
+        }
+    });
+    if (!watched) {
+        PARLEY_LOG_ERROR(log, "cannot watch signals: " << watched.error().message);
+        return 1;
+    }
+
+    registry.startAll();
+    (*stack)->run();
+
+    (*http)->stop();
+    loop.unwatch(sigFd.get());
+    registry.stopAll();
+    (*stack)->shutdown();  // sends the BYEs still queued and waits for them, bounded
+    PARLEY_LOG_NOTICE(log, "stopped");
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    auto config = common::Config::parse(kProgram, kSummary, as::asOptionSpecs(), argc, argv);
+    if (!config) {
+        std::cerr << kProgram << ": " << config.error().message << "\n\n" << usageText();
+        return 2;
+    }
+    if (config->helpRequested()) {
+        std::cout << config->usage();
+        return 0;
+    }
+    if (config->versionRequested()) {
+        std::cout << kProgram << " 0.1.0\n";
+        return 0;
+    }
+    auto settings = as::asSettingsFrom(*config);
+    if (!settings) {
+        std::cerr << kProgram << ": " << settings.error().message << "\n\n" << config->usage();
+        return 2;
+    }
+    common::setupLogging(settings->logLevel);
+    try {
+        return run(*settings);
+    } catch (const std::exception& e) {
+        std::cerr << kProgram << ": fatal: " << e.what() << "\n";
+        return 1;
+    }
+}
