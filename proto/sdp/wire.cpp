@@ -171,15 +171,21 @@ Result<Media> toMedia(const sdp_media_t& m, const Inherited& session) {
         for (const sdp_rtpmap_t* rm = m.m_rtpmaps; rm; rm = rm->rm_next) {
             const unsigned pt = rm->rm_pt;
             out.formats.push_back(std::to_string(pt));
-            if (rm->rm_encoding && *rm->rm_encoding && !out.rtpmap(pt)) {
-                if (rm->rm_rate > std::numeric_limits<std::uint32_t>::max())
+            // A garbled a=rtpmap for a static payload type can leave sofia-sip with an
+            // empty encoding; the static definition then stands, as it would without the
+            // line, so that print() and parse() agree (found by fuzz_sdp).
+            const sdp_rtpmap_t* def = rm;
+            if ((!rm->rm_encoding || !*rm->rm_encoding) && pt < 128 && sdp_rtpmap_well_known[pt])
+                def = sdp_rtpmap_well_known[pt];
+            if (def->rm_encoding && *def->rm_encoding && !out.rtpmap(pt)) {
+                if (def->rm_rate > std::numeric_limits<std::uint32_t>::max())
                     return Error(kBadSdp, "bad SDP: a=rtpmap clock rate out of range");
                 RtpMap map;
                 map.pt = pt;
-                map.encoding = rm->rm_encoding;
-                map.clockRate = static_cast<std::uint32_t>(rm->rm_rate);
-                if (rm->rm_params) {
-                    auto ch = parseUnsigned<unsigned>(trimmed(rm->rm_params), 4);
+                map.encoding = def->rm_encoding;
+                map.clockRate = static_cast<std::uint32_t>(def->rm_rate);
+                if (def->rm_params) {
+                    auto ch = parseUnsigned<unsigned>(trimmed(def->rm_params), 4);
                     if (ch && *ch > 0) map.channels = *ch;
                 }
                 out.rtpmaps.push_back(std::move(map));

@@ -435,3 +435,21 @@ TEST_CASE("sdp: direction helpers", "[sdp]") {
     CHECK(sdp::parseSetup("ActPass") == sdp::Setup::ActPass);
     CHECK(sdp::parseConnectionMode("existing") == sdp::ConnectionMode::Existing);
 }
+
+TEST_CASE("sdp: fuzz_sdp crasher, a garbled rtpmap for a static payload type", "[sdp]") {
+    // Found by tests/run.sh's fuzz_sdp: the a=rtpmap:0 line is mostly form feeds, sofia-sip
+    // keeps an entry with no encoding, and PCMU used to vanish from the model only to come
+    // back after print(): the round trip broke.
+    const std::string text =
+        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+        "m=audmo 4000 RTP/AVP 0 8 101\r\n"
+        "a=rtpmap:0\f\f\f\f\f\f\f\f\f\f01 te\n\t=fmtp\xc4\xce\xcf\xce ,-15\r\n"
+        "a=ptime:20\r\na=lbeal:1\r\nm=video 0 RTP/AVP 96\r\n";
+    auto parsed = parley::proto::sdp::parse(text);
+    REQUIRE(parsed.ok());
+    REQUIRE(parsed->media[0].rtpmap(0) != nullptr);
+    CHECK(parsed->media[0].rtpmap(0)->encoding == "PCMU");
+    auto again = parley::proto::sdp::parse(parley::proto::sdp::print(*parsed));
+    REQUIRE(again.ok());
+    CHECK(*again == *parsed);
+}
