@@ -122,7 +122,11 @@ std::optional<std::string> defusedCopy(std::string_view text) {
 // ---------------------------------------------------------------------------------------
 // sofia -> model
 
-Connection toConnection(const sdp_connection_t& c) {
+// sofia-sip accepts a c= line whose address is empty ("c=IN IP4 /0"); print() cannot write
+// an empty address (it becomes "-"), so such a line is refused rather than changed on the
+// way back (found by fuzz_sdp).
+Result<Connection> toConnection(const sdp_connection_t& c) {
+    if (!c.c_address || !*c.c_address) return Error(kBadSdp, "bad SDP: c= line without address");
     Connection out;
     out.addrType = c.c_addrtype == sdp_addr_ip6 ? AddrType::IP6 : AddrType::IP4;
     out.address = fromC(c.c_address);
@@ -199,7 +203,11 @@ Result<Media> toMedia(const sdp_media_t& m, const Inherited& session) {
     }
     if (out.formats.empty()) return Error(kBadSdp, "bad SDP: m= line without formats");
 
-    if (m.m_connections) out.connection = toConnection(*m.m_connections);
+    if (m.m_connections) {
+        auto c = toConnection(*m.m_connections);
+        if (!c) return c.error();
+        out.connection = std::move(c.value());
+    }
 
     std::optional<Direction> direction;
     for (const sdp_attribute_t* a = m.m_attributes; a; a = a->a_next) {
@@ -245,6 +253,8 @@ Result<Media> toMedia(const sdp_media_t& m, const Inherited& session) {
 Result<Session> toSession(const sdp_session_t& s) {
     Session out;
     if (!s.sdp_origin || !s.sdp_origin->o_address) return Error(kBadSdp, "bad SDP: no o= line");
+    if (!s.sdp_origin->o_address->c_address || !*s.sdp_origin->o_address->c_address)
+        return Error(kBadSdp, "bad SDP: o= line without address");
     if (!s.sdp_subject) return Error(kBadSdp, "bad SDP: no s= line");
     if (!s.sdp_time) return Error(kBadSdp, "bad SDP: no t= line");
 
@@ -255,7 +265,11 @@ Result<Session> toSession(const sdp_session_t& s) {
     out.origin.addrType = o.o_address->c_addrtype == sdp_addr_ip6 ? AddrType::IP6 : AddrType::IP4;
     out.origin.address = fromC(o.o_address->c_address);
     out.name = std::string(trimmedLeft(s.sdp_subject));
-    if (s.sdp_connection) out.connection = toConnection(*s.sdp_connection);
+    if (s.sdp_connection) {
+        auto c = toConnection(*s.sdp_connection);
+        if (!c) return c.error();
+        out.connection = std::move(c.value());
+    }
     out.startTime = s.sdp_time->t_start;
     out.stopTime = s.sdp_time->t_stop;
 
@@ -324,9 +338,11 @@ public:
         auto* a = alloc<sdp_attribute_t>();
         a->a_name = dup(token(name));
         std::string v = text(value);
-        // sofia-sip skips every ':' after the name, so a value cannot start with one.
-        const auto first = v.find_first_not_of(':');
-        v.erase(0, first == std::string::npos ? v.size() : first);
+        // sofia-sip skips blanks and every ':' after the name, then keeps the rest verbatim,
+        // so a value starting with ':' goes out behind a blank. parse() keeps such values
+        // only for the trimmed named attributes ("a=cfw-id: :x" is cfw-id ":x"), which drop
+        // the blank again (found by fuzz_sdp).
+        if (!v.empty() && v.front() == ':') v.insert(v.begin(), ' ');
         a->a_value = v.empty() ? nullptr : dup(v);
         *tail = a;
         tail = &a->a_next;

@@ -12,7 +12,7 @@
 //   us, so a=sendonly on a rejected m-line is not lost). Its sanity check stays on: v=0
 //   first, an o= line, and a c= at session level or on every active m= line. On top of
 //   that parse() requires the s= and t= lines RFC 4566 makes mandatory, at least one
-//   format per m= line, and ports that fit 16 bits.
+//   format per m= line, a non-empty address on o= and c= lines, and ports that fit 16 bits.
 // - The installed sofia-sip (1.12.11) hangs or over-reads on some m= lines and on a short
 //   last line, so before it sees the body: an m= line may hold only token characters,
 //   blanks and '/' right after a token character (else 400), its trailing blanks are
@@ -22,7 +22,8 @@
 //   connection, setup, cfw-id, label, the direction when it differs from the session's,
 //   then the other attributes. Text is made printable first: CR, LF and NUL are removed,
 //   token fields keep only token characters (an empty token prints as "-"), so a field can
-//   never inject an SDP line. Throws only std::bad_alloc (out of memory).
+//   never inject an SDP line; an attribute value starting with ':' is written behind a
+//   blank (sofia-sip skips the colons after a name). Throws only std::bad_alloc.
 // - For every s returned by parse(): parse(print(s)) == s.
 
 #include <cstddef>

@@ -453,3 +453,68 @@ TEST_CASE("sdp: fuzz_sdp crasher, a garbled rtpmap for a static payload type", "
     REQUIRE(again.ok());
     CHECK(*again == *parsed);
 }
+
+TEST_CASE("sdp: fuzz_sdp crasher, a c= line with an empty address", "[sdp]") {
+    // Found by fuzz_sdp (crash-660a6aca..., reduced): sofia-sip reads "c=IN IP4 /0" as a
+    // connection with an empty address; print() can only write that as "-", so the second
+    // media's connection changed on the way back. parse() now refuses it with a 400.
+    const std::string text =
+        "v=0\r\no=- 0 1 IN IP4 127.0.0.1\r\ns=\r\r\nc=IN IP4 127.0.5.1\r\nt=0 0 0\r\n"
+        "m=audio 4000 RTP/AVP 0 8 101\r\na=rtpmap:101 telephone-eve.t/80/0\r\na=fmtp:101 \r\n"
+        "m=audio 4000 RTP/AVP 0 8 101\r\nc=IN IP4 /0\r\na=fmtp:101 \r\n"
+        "m=audio 4000 RTP/AVP 0 8 101\r\na=rtpmIP4 127.0.0.1\r\n";
+    auto parsed = parley::proto::sdp::parse(text);
+    REQUIRE_FALSE(parsed.ok());
+    CHECK(parsed.error().code == parley::proto::sdp::kBadSdp);
+
+    const std::string sessionLevel =
+        "v=0\r\no=- 0 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 /0\r\nt=0 0\r\n"
+        "m=audio 4000 RTP/AVP 0\r\n";
+    CHECK_FALSE(parley::proto::sdp::parse(sessionLevel).ok());
+    // Same fault on the o= line, which printed its empty address as "-".
+    const std::string origin =
+        "v=0\r\no=- 0 1 IN IP4 /0\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+        "m=audio 4000 RTP/AVP 0\r\n";
+    CHECK_FALSE(parley::proto::sdp::parse(origin).ok());
+
+    // An ordinary multicast c= line still parses and round-trips.
+    const std::string multicast =
+        "v=0\r\no=- 0 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 224.2.1.1/127/3\r\nt=0 0\r\n"
+        "m=audio 4000 RTP/AVP 0\r\n";
+    auto ok = parley::proto::sdp::parse(multicast);
+    REQUIRE(ok.ok());
+    CHECK(ok->connection->address == "224.2.1.1");
+    CHECK(ok->connection->ttl == 127);
+    CHECK(ok->connection->groups == 3);
+    auto again = parley::proto::sdp::parse(parley::proto::sdp::print(*ok));
+    REQUIRE(again.ok());
+    CHECK(*again == *ok);
+}
+
+TEST_CASE("sdp: fuzz_sdp crasher, a cfw-id value that starts with a colon", "[sdp]") {
+    // Found by fuzz_sdp (crash-cd0bffb4...): sofia-sip hands "a=cfw-id:\t:active" over as
+    // "\t:active", parse() trims it to ":active", and print() used to drop the leading ':'
+    // (sofia-sip skips colons after the name), so the cfw-id came back as "active".
+    const std::string text =
+        "v=0\r\n\r\no=- 1 1 IN IP4 12127.0.0+1;\ns=-\r\nc=IN IP4 new\r\na=cfw0.1\r\nt=0 0\r\n"
+        "m=application 9 TCP cfw\r\na=setup:active\r\na=connection:eq\r\n"
+        "a=cfw-id:\t:active\r\na=coew\r\na=cfw-id:\r\na=connection:new\r\n"
+        "a=cfe\xd5" "486792a\r\n";
+    auto parsed = parley::proto::sdp::parse(text);
+    REQUIRE(parsed.ok());
+    REQUIRE(parsed->media.size() == 1);
+    CHECK(parsed->media[0].cfwId == std::optional<std::string>(":active"));
+    auto again = parley::proto::sdp::parse(parley::proto::sdp::print(*parsed));
+    REQUIRE(again.ok());
+    CHECK(*again == *parsed);
+
+    const std::string label =
+        "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+        "m=audio 4000 RTP/AVP 0\r\na=label: ::1\r\n";
+    auto withLabel = parley::proto::sdp::parse(label);
+    REQUIRE(withLabel.ok());
+    CHECK(withLabel->media[0].label == std::optional<std::string>("::1"));
+    auto labelBack = parley::proto::sdp::parse(parley::proto::sdp::print(*withLabel));
+    REQUIRE(labelBack.ok());
+    CHECK(*labelBack == *withLabel);
+}
