@@ -4,6 +4,8 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <thread>
+
 #include "common/log.hpp"
 #include "common/loop_call.hpp"
 #include "ms/control/ivr_package.hpp"
@@ -29,10 +31,44 @@ std::string controlAddressFor(const MsSettings& settings, const common::SocketAd
     return "127.0.0.1";
 }
 
+std::string rtpAddressFor(const MsSettings& settings) {
+    if (!settings.rtpAddress.empty()) return settings.rtpAddress;
+    if (auto hp = common::splitHostPort(settings.sipListen, 5070); hp && !hp->first.empty())
+        return hp->first;
+    return "127.0.0.1";
+}
+
+std::string mediaSdpAddressFor(const MsSettings& settings, const std::string& rtpAddress,
+                               const std::string& cfwHost) {
+    if (!settings.advertise.empty()) return settings.advertise;
+    if (rtpAddress != "0.0.0.0" && rtpAddress != "::") return rtpAddress;
+    return cfwHost;
+}
+
 common::Result<std::unique_ptr<MediaServer>> MediaServer::create(const MsSettings& settings) {
     std::unique_ptr<MediaServer> ms(new MediaServer());
     ms->loop_ = std::make_unique<common::EventLoop>();
-    ms->packages_.add(std::make_unique<MixerPackage>());
+
+    const std::string rtpHost = rtpAddressFor(settings);
+    auto rtpAddr = common::SocketAddress::fromHostPort(rtpHost, 0);
+    if (!rtpAddr) return Error(1, "bad RTP address " + rtpHost + ": " + rtpAddr.error().message);
+    plane::MediaPlaneConfig pc;
+    pc.workers = settings.mediaWorkers;
+    if (pc.workers == 0) {
+        unsigned cores = std::thread::hardware_concurrency();
+        pc.workers = cores == 0 ? 1 : cores;
+    }
+    pc.rtpAddress = *rtpAddr;
+    pc.rtpLow = settings.rtpLow;
+    pc.rtpHigh = settings.rtpHigh;
+    pc.rtp.symmetricRtp = settings.symmetricRtp;
+    ms->plane_ = std::make_unique<plane::MediaPlane>(*ms->loop_, pc);
+    if (auto st = ms->plane_->start(); !st)
+        return Error(1, "cannot start the media workers: " + st.error().message);
+
+    auto mixerPackage = std::make_unique<MixerPackage>(*ms->plane_);
+    MixerPackage* mixer = mixerPackage.get();
+    ms->packages_.add(std::move(mixerPackage));
     ms->packages_.add(std::make_unique<IvrPackage>());
 
     ControlServer::Config cc;
@@ -42,13 +78,17 @@ common::Result<std::unique_ptr<MediaServer>> MediaServer::create(const MsSetting
         return Error(1, "cannot listen for CFW on " + settings.cfwListen.toString() + ": " +
                             control.error().message);
     ms->control_ = std::move(*control);
+    mixer->setChannels(ms->control_.get());
     const common::SocketAddress& cfwBound = ms->control_->localAddress();
     std::string cfwHost = controlAddressFor(settings, cfwBound);
     if (settings.advertise.empty() && cfwBound.isAnyAddress()) {
         PARLEY_LOG_WARN(log(), "CFW listens on a wildcard address; SDP answers name "
                                    << cfwHost << " (set --advertise)");
     }
-    ms->agent_ = std::make_unique<SipAgent>(ms->dialogs_, cfwHost, cfwBound.port());
+    ms->media_ = std::make_unique<MediaDialogs>(*ms->plane_, ms->dialogs_,
+                                                mediaSdpAddressFor(settings, rtpHost, cfwHost));
+    ms->agent_ =
+        std::make_unique<SipAgent>(ms->dialogs_, cfwHost, cfwBound.port(), ms->media_.get());
 
     proto::sip::SipConfig sc;
     sc.listen = settings.sipListen;
@@ -96,6 +136,9 @@ common::Result<std::unique_ptr<MediaServer>> MediaServer::create(const MsSetting
     PARLEY_LOG_NOTICE(
         log(), "CFW listening on " << cfwBound.toString() << " (SDP address " << cfwHost << ")");
     PARLEY_LOG_NOTICE(log(), "HTTP listening on " << httpBound.toString());
+    PARLEY_LOG_NOTICE(log(), "RTP on " << rtpHost << " ports " << settings.rtpLow << "-"
+                                       << settings.rtpHigh << ", " << ms->plane_->workerCount()
+                                       << " media workers");
     return ms;
 }
 
@@ -106,7 +149,11 @@ MediaServer::~MediaServer() {
     if (stack_) stack_->shutdown();
     stack_.reset();
     agent_.reset();
+    media_.reset();
+    if (plane_) plane_->stop();
     control_.reset();
+    packages_ = PackageTable();
+    plane_.reset();
 }
 
 int MediaServer::run() {
@@ -138,6 +185,7 @@ void MediaServer::beginShutdown(const std::string& why) {
     PARLEY_LOG_NOTICE(log(), why << ": shutting down (" << dialogs_.size() << " control dialogs, "
                                  << control_->connectionCount() << " connections)");
     dialogs_.hangUpAll("media server shutting down");
+    media_->hangUpAll();
     control_->closeAll("media server shutting down");
     stack_->stop();
 }
@@ -146,7 +194,9 @@ MsStatus MediaServer::snapshot() const {
     MsStatus s;
     s.control = control_->stats();
     s.controlDialogs = dialogs_.size();
-    s.invitesRefused = agent_->invitesRefused();
+    s.invitesRefused = agent_->invitesRefused() + media_->stats().refused;
+    s.media = plane_->stats();
+    s.mediaDialogs = media_->stats();
     s.uptimeSeconds = std::chrono::duration<double>(common::Clock::now() - started_).count();
     return s;
 }

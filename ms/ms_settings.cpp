@@ -11,6 +11,11 @@ std::vector<common::OptionSpec> msOptionSpecs() {
         {"sip-listen", "HOST:PORT", "127.0.0.1:5070", "SIP over UDP and TCP", false},
         {"cfw-listen", "HOST:PORT", "127.0.0.1:7563", "control channel (CFW) TCP listener", false},
         {"rtp-ports", "LO-HI", "20000-29999", "UDP port range for RTP/RTCP pairs", false},
+        {"rtp-address", "HOST", "", "address RTP binds to (default: the --sip-listen host)", false},
+        {"media-workers", "N", "0", "media threads, each with its own 20 ms tick (0: one per core)",
+         false},
+        {"symmetric-rtp", "on|off", "on", "send RTP back to where the peer's RTP comes from",
+         false},
         {"media-root", "DIR", "/var/lib/parley/media", "prompt files; file: URIs are confined here",
          false},
         {"record-dir", "DIR", "/var/lib/parley/recordings", "where recordings are written", false},
@@ -57,6 +62,26 @@ common::Result<MsSettings> msSettingsFrom(const common::Config& c) {
     if (!range) return range.error();
     s.rtpLow = range->first;
     s.rtpHigh = range->second;
+
+    s.rtpAddress = c.get("rtp-address");
+    {
+        const std::string w = c.get("media-workers");
+        unsigned n = 0;
+        auto r = std::from_chars(w.data(), w.data() + w.size(), n);
+        if (r.ec != std::errc() || r.ptr != w.data() + w.size() || n > 256)
+            return Error(2, "--media-workers must be a number 0..256, not '" + w + "'");
+        s.mediaWorkers = n;
+    }
+    {
+        const std::string v = c.get("symmetric-rtp");
+        if (v == "on" || v == "yes" || v == "true") {
+            s.symmetricRtp = true;
+        } else if (v == "off" || v == "no" || v == "false") {
+            s.symmetricRtp = false;
+        } else {
+            return Error(2, "--symmetric-rtp must be on or off, not '" + v + "'");
+        }
+    }
 
     s.mediaRoot = c.get("media-root");
     s.recordDir = c.get("record-dir");

@@ -1,6 +1,7 @@
 #pragma once
 // parley-ms settings: every command-line flag (or config-file key) and its checked value.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -17,6 +18,9 @@ struct MsSettings {
     common::SocketAddress cfwListen;  // CFW TCP listener
     std::uint16_t rtpLow = 0;         // RTP port range, inclusive, even low end
     std::uint16_t rtpHigh = 0;
+    std::string rtpAddress;            // RTP sockets bind here; empty = the SIP listen host
+    std::size_t mediaWorkers = 0;      // media threads; 0 = one per core
+    bool symmetricRtp = true;          // latch to the first valid RTP source
     std::string mediaRoot;             // prompts (file: URIs are confined here)
     std::string recordDir;             // recordings
     common::SocketAddress httpListen;  // health, metrics, recordings

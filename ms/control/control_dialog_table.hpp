@@ -37,6 +37,7 @@ struct ControlDialogInfo {
     std::string msCfwId;  // the cfw-id of our answer
     std::string callId;
     std::string peer;     // the AS's From URI, for logs
+    std::string contact;  // the INVITE's Contact URI (where the AS's SIP side lives)
     bool acked = false;   // the ACK for our 200 arrived
     bool ending = false;  // BYE under way
     ChannelId channel = 0;

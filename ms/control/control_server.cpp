@@ -134,6 +134,7 @@ void ControlServer::channelUp(ControlChannel& channel) {
 void ControlServer::channelEnding(ControlChannel& channel, const std::string& why, bool hangUp) {
     const auto& info = channel.cfw().closeInfo();
     if (info && info->reason == cfw::CloseReason::KeepAliveExpired) ++finished_.keepAliveExpiries;
+    for (PackageHandler* h : packages_.all()) h->channelEnding(channel.channelId());
     const std::string& key = channel.controlDialog();
     if (key.empty()) return;
     dialogs_.unbind(key, channel.channelId());
@@ -150,6 +151,12 @@ void ControlServer::channelFinished(ChannelId id) {
         if (alive.expired() || !*alive.lock()) return;
         channels_.erase(id);
     });
+}
+
+ControlContext* ControlServer::context(ChannelId id) {
+    auto it = channels_.find(id);
+    if (it == channels_.end() || it->second->ending() || it->second->finished()) return nullptr;
+    return it->second.get();
 }
 
 PackageHandler* ControlServer::packageFor(std::string_view packageName) {

@@ -13,6 +13,8 @@
 //   bound channel (its resources are freed). When a bound channel ends for any other reason
 //   (keep-alive expiry, TCP loss, unusable peer) the server asks the table to BYE its
 //   dialog.
+// - A channel's end is told to every package handler (channelEnding()) after the channel
+//   released its resources.
 // - closeAll() ends every channel (shutdown). The destructor closes what is left at once.
 // - The table and the package table must outlive the server.
 
@@ -43,7 +45,7 @@ struct ControlStats {
     std::uint64_t keepAlivesReceived = 0;
 };
 
-class ControlServer final : public ChannelOwner {
+class ControlServer final : public ChannelOwner, public ChannelDirectory {
   public:
     struct Config {
         common::SocketAddress listen;
@@ -71,6 +73,9 @@ class ControlServer final : public ChannelOwner {
     void channelEnding(ControlChannel& channel, const std::string& why, bool hangUp) override;
     void channelFinished(ChannelId channel) override;
     PackageHandler* packageFor(std::string_view packageName) override;
+
+    // ChannelDirectory: a synchronised channel that is not ending.
+    ControlContext* context(ChannelId channel) override;
 
   private:
     ControlServer(common::EventLoop& loop, ControlDialogTable& dialogs,

@@ -24,6 +24,12 @@ std::vector<std::string> PackageTable::names() const {
     return out;
 }
 
+std::vector<PackageHandler*> PackageTable::all() const {
+    std::vector<PackageHandler*> out;
+    for (const auto& h : handlers_) out.push_back(h.get());
+    return out;
+}
+
 namespace {
 
 std::string_view mediaTypeOf(std::string_view value) {

@@ -10,7 +10,11 @@
 // - A ControlContext stays valid until its channel ends. The channel's end first runs
 //   resources().releaseAll(); anything a handler keeps that refers to the context (a
 //   conference, a running IVR dialog...) must be registered there so that its release
-//   function drops the reference. After that the context is gone.
+//   function drops the reference. Then every handler's channelEnding(id) runs (a handler
+//   that keeps its own per-channel state frees it there). After that the context is gone.
+// - A handler that must reach a channel later (events for resources it owns) keeps its
+//   ChannelId and asks a ChannelDirectory for the context when the time comes; the
+//   directory answers nullptr for a channel that is gone or ending.
 // - Answers follow RFC 6230/6231/6505: a body that is not the package's XML gets the
 //   framework 400; a well-formed body that breaks a package rule gets a framework 200 with
 //   the package's own <response status="..."> inside.
@@ -55,6 +59,15 @@ class PackageHandler {
     virtual std::string_view packageName() const = 0;  // "msc-ivr/1.0"
     virtual std::string_view contentType() const = 0;  // "application/msc-ivr+xml"
     virtual void onControl(const proto::cfw::IncomingControl& request, ControlContext& context) = 0;
+    // The channel is ending: forget (and free) what belongs to it. Default: nothing kept.
+    virtual void channelEnding(ChannelId channel) { (void)channel; }
+};
+
+class ChannelDirectory {
+  public:
+    virtual ~ChannelDirectory() = default;
+    // The live channel with this id, or nullptr (gone, ending, never existed).
+    virtual ControlContext* context(ChannelId channel) = 0;
 };
 
 class PackageTable {
@@ -63,6 +76,7 @@ class PackageTable {
     // Case-insensitive, as package names are tokens (RFC 6230 section 9.1).
     PackageHandler* find(std::string_view packageName) const;
     std::vector<std::string> names() const;
+    std::vector<PackageHandler*> all() const;
 
   private:
     std::vector<std::unique_ptr<PackageHandler>> handlers_;

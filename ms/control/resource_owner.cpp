@@ -12,6 +12,8 @@ std::string_view resourceKindName(ResourceKind kind) {
             return "join";
         case ResourceKind::IvrDialog:
             return "ivr-dialog";
+        case ResourceKind::Connection:
+            return "connection";
     }
     return "unknown";
 }

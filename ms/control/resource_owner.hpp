@@ -19,7 +19,7 @@
 
 namespace parley::ms {
 
-enum class ResourceKind { Conference, Join, IvrDialog };
+enum class ResourceKind { Conference, Join, IvrDialog, Connection };
 
 std::string_view resourceKindName(ResourceKind kind);
 

@@ -1,5 +1,6 @@
 #include "ms/http/status_routes.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 namespace parley::ms {
@@ -12,7 +13,10 @@ std::string healthJson(const MsStatus& s) {
        << ",\"connections\":" << s.control.connectionsOpen
        << ",\"channelsUp\":" << s.control.channelsUp
        << ",\"cfwMessagesIn\":" << s.control.messagesIn
-       << ",\"cfwMessagesOut\":" << s.control.messagesOut << "}";
+       << ",\"cfwMessagesOut\":" << s.control.messagesOut
+       << ",\"mediaDialogs\":" << s.mediaDialogs.live << ",\"legs\":" << s.media.legs
+       << ",\"conferences\":" << s.media.conferences << ",\"joins\":" << s.media.joins
+       << ",\"mediaWorkers\":" << s.media.workers.size() << "}";
     return os.str();
 }
 
@@ -50,6 +54,52 @@ std::string metricsText(const MsStatus& s) {
            double(c.keepAliveExpiries));
     metric(os, "sip_invites_refused_total", "counter", "INVITEs answered with an error.",
            double(s.invitesRefused));
+
+    const auto& m = s.media;
+    std::uint64_t ticks = 0, late = 0, skipped = 0, maxTick = 0, rtpIn = m.endedLegs.packetsIn,
+                  rtpOut = m.endedLegs.packetsOut, malformed = m.endedLegs.malformed,
+                  strangers = m.endedLegs.strangers + m.endedLegs.rtcpStrangers,
+                  rtcpMalformed = m.endedLegs.rtcpMalformed, overflow = 0;
+    for (const auto& w : m.workers) {
+        ticks += w.ticks;
+        late += w.lateWakeups;
+        skipped += w.skippedTicks;
+        maxTick = std::max(maxTick, w.maxTickMicros);
+        rtpIn += w.rtpIn;
+        rtpOut += w.rtpOut;
+        malformed += w.malformed;
+        strangers += w.strangers;
+        rtcpMalformed += w.rtcpMalformed;
+        overflow += w.jitterOverflow;
+    }
+    metric(os, "media_dialogs", "gauge", "Live media dialogs.", double(s.mediaDialogs.live));
+    metric(os, "media_dialogs_answered_total", "counter", "Media dialogs answered 200.",
+           double(s.mediaDialogs.answered));
+    metric(os, "media_reinvites_total", "counter", "re-INVITEs in media dialogs.",
+           double(s.mediaDialogs.reinvites));
+    metric(os, "media_workers", "gauge", "Media worker threads.", double(m.workers.size()));
+    metric(os, "media_legs", "gauge", "RTP legs.", double(m.legs));
+    metric(os, "mixer_conferences", "gauge", "Conferences.", double(m.conferences));
+    metric(os, "mixer_joins", "gauge", "Joins.", double(m.joins));
+    metric(os, "media_leg_moves_total", "counter", "Legs moved between workers.",
+           double(m.legMoves));
+    metric(os, "media_ticks_total", "counter", "20 ms ticks run, all workers.", double(ticks));
+    metric(os, "media_late_wakeups_total", "counter", "Ticks that woke after a later deadline.",
+           double(late));
+    metric(os, "media_skipped_ticks_total", "counter", "Ticks dropped beyond the catch-up limit.",
+           double(skipped));
+    metric(os, "media_tick_max_microseconds", "gauge", "Longest tick so far.", double(maxTick));
+    metric(os, "rtp_packets_in_total", "counter", "RTP packets received.", double(rtpIn));
+    metric(os, "rtp_packets_out_total", "counter", "RTP packets sent.", double(rtpOut));
+    metric(os, "rtp_malformed_total", "counter", "Malformed RTP packets dropped.",
+           double(malformed));
+    metric(os, "rtp_strangers_total", "counter",
+           "RTP/RTCP packets from a source other than the latched one.", double(strangers));
+    metric(os, "rtcp_malformed_total", "counter", "Malformed RTCP packets dropped.",
+           double(rtcpMalformed));
+    metric(os, "rtp_jitter_overflow_total", "counter", "Frames dropped by full jitter buffers.",
+           double(overflow));
+    metric(os, "rtp_digits_total", "counter", "RFC 4733 digits received.", double(m.digits));
     return os.str();
 }
 

@@ -14,6 +14,8 @@
 
 #include "common/http_server.hpp"
 #include "ms/control/control_server.hpp"
+#include "ms/plane/media_plane.hpp"
+#include "ms/sip/media_dialogs.hpp"
 
 namespace parley::ms {
 
@@ -22,6 +24,8 @@ struct MsStatus {
     std::uint64_t controlDialogs = 0;
     std::uint64_t invitesRefused = 0;
     double uptimeSeconds = 0;
+    plane::PlaneStats media;
+    MediaDialogStats mediaDialogs;
 };
 
 std::string healthJson(const MsStatus& status);

@@ -31,7 +31,7 @@ common::Result<ControlOfferAnswer> answerControlOffer(std::string_view contentTy
                                                       std::string_view body,
                                                       const ControlAnswerSettings& settings,
                                                       const std::string& msCfwId) {
-    const Error mediaDialog(488, "media dialogs not supported yet");
+    const Error mediaDialog(488, "not a control-channel offer");
     if (body.empty()) return mediaDialog;
     if (!proto::cfw::equalsIgnoreCase(mediaTypeOf(contentType), "application/sdp")) {
         return Error(415, "body is " + std::string(contentType) + ", not application/sdp");
@@ -76,6 +76,14 @@ common::Result<ControlOfferAnswer> answerControlOffer(std::string_view contentTy
     auto answer = sdp::makeControlAnswer(*offer, params);
     if (!answer) return Error(488, answer.error().message);
     return ControlOfferAnswer{control->cfwId, sdp::print(*answer)};
+}
+
+bool isControlOffer(std::string_view contentType, std::string_view body) {
+    if (body.empty()) return false;
+    if (!proto::cfw::equalsIgnoreCase(mediaTypeOf(contentType), "application/sdp")) return false;
+    auto offer = sdp::parse(body);
+    if (!offer) return false;
+    return std::any_of(offer->media.begin(), offer->media.end(), isControlMedia);
 }
 
 std::string warningValue(std::string_view agent, std::string_view text) {

@@ -10,8 +10,9 @@
 //   side: it never opens control connections) and a=connection:new (there is no connection
 //   to reuse on a new dialog). The answer: a=setup:passive, a=connection:new, the CFW
 //   address and port, the MS's own cfw-id; other m-lines rejected with port 0.
-// - Any other INVITE is a media dialog, which this version refuses with 488 "media dialogs
-//   not supported yet".
+// - Any other INVITE is a media dialog (isControlOffer() is false): answerControlOffer()
+//   refuses it with 488 "not a control-channel offer"; the SIP agent gives it to the media
+//   dialogs (ms/sip/media_dialogs.hpp) instead.
 // - Refusals: 415 for a body that is not application/sdp, 488 for SDP that cannot be read
 //   or a control offer that breaks a rule above. `reason` is for a Warning header.
 
@@ -39,6 +40,10 @@ common::Result<ControlOfferAnswer> answerControlOffer(std::string_view contentTy
                                                       std::string_view body,
                                                       const ControlAnswerSettings& settings,
                                                       const std::string& msCfwId);
+
+// True when the body is SDP with an "m=application ... cfw" line: a control-channel offer
+// (valid or not). False for media offers, offerless INVITEs and bodies that are not SDP.
+bool isControlOffer(std::string_view contentType, std::string_view body);
 
 // A Warning header value (RFC 3261 section 20.43): 399 <agent> "<text>", text made safe.
 std::string warningValue(std::string_view agent, std::string_view text);

@@ -14,8 +14,9 @@ Poco::Logger& log() {
 }
 }  // namespace
 
-SipAgent::SipAgent(ControlDialogTable& dialogs, std::string cfwAddress, std::uint16_t cfwPort)
-    : dialogs_(dialogs), cfwAddress_(std::move(cfwAddress)), cfwPort_(cfwPort) {
+SipAgent::SipAgent(ControlDialogTable& dialogs, std::string cfwAddress, std::uint16_t cfwPort,
+                   MediaDialogs* media)
+    : dialogs_(dialogs), cfwAddress_(std::move(cfwAddress)), cfwPort_(cfwPort), media_(media) {
     std::random_device rd;
     std::seed_seq seed{
         rd(), rd(), rd(), rd(),
@@ -47,6 +48,10 @@ void SipAgent::refuse(const sip::DialogRef& dialog, int status, const std::strin
 }
 
 void SipAgent::onIncomingInvite(const sip::DialogRef& dialog, const sip::SipMessage& invite) {
+    if (media_ && !isControlOffer(invite.contentType, invite.body)) {
+        media_->onIncomingInvite(dialog, invite);
+        return;
+    }
     ControlAnswerSettings settings;
     settings.address = cfwAddress_;
     settings.port = cfwPort_;
@@ -65,6 +70,7 @@ void SipAgent::onIncomingInvite(const sip::DialogRef& dialog, const sip::SipMess
     info.msCfwId = msCfwId;
     info.callId = invite.callId;
     info.peer = invite.fromUri;
+    info.contact = invite.contactUri;
     sip::DialogRef ref = dialog;
     auto added = dialogs_.add(info, [ref] {
         if (auto st = ref->hangup(); !st) {

@@ -5,7 +5,8 @@
 //   answerControlOffer(), and the dialog registered in the ControlDialogTable under the
 //   AS's cfw-id, with the MS's own fresh cfw-id. Refusals get their status (415, 488) and a
 //   Warning header with the reason; a cfw-id a live control dialog already uses gets 488.
-// - INVITE for a media dialog: 488 "media dialogs not supported yet" (a later version).
+// - Any other INVITE is a media dialog: handed to MediaDialogs (which then receives that
+//   dialog's events itself); without a MediaDialogs it is refused 488.
 // - ACK, BYE, and the end of a dialog are reported to the table (which ends the bound
 //   control channel and frees its resources). OPTIONS is answered by the stack.
 // - The table's hang-up function of a dialog sends BYE (or whatever ends it in its state).
@@ -19,13 +20,15 @@
 
 #include "ms/control/control_dialog_table.hpp"
 #include "ms/sip/control_offer.hpp"
+#include "ms/sip/media_dialogs.hpp"
 #include "proto/sip/sip_handler.hpp"
 
 namespace parley::ms {
 
 class SipAgent final : public proto::sip::SipHandler {
   public:
-    SipAgent(ControlDialogTable& dialogs, std::string cfwAddress, std::uint16_t cfwPort);
+    SipAgent(ControlDialogTable& dialogs, std::string cfwAddress, std::uint16_t cfwPort,
+             MediaDialogs* media = nullptr);
 
     void onIncomingInvite(const proto::sip::DialogRef& dialog,
                           const proto::sip::SipMessage& invite) override;
@@ -43,6 +46,7 @@ class SipAgent final : public proto::sip::SipHandler {
     ControlDialogTable& dialogs_;
     std::string cfwAddress_;
     std::uint16_t cfwPort_;
+    MediaDialogs* media_;
     std::unordered_map<const proto::sip::Dialog*, std::string> controlKeys_;
     std::mt19937_64 rng_;
     std::uint64_t refused_ = 0;

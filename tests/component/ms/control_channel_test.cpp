@@ -74,7 +74,8 @@ TEST_CASE("ms: bad flags and a bad config file exit non-zero with a message", "[
     CHECK(contains(o5, "--cfw-listen"));
 }
 
-TEST_CASE("ms: the control INVITE is answered per COMEDIA, other offers get 488", "[ms]") {
+TEST_CASE("ms: the control INVITE is answered per COMEDIA, media offers open media dialogs",
+          "[ms]") {
     MsInstance ms = startMs();
     AsSipPeer as;
 
@@ -113,12 +114,20 @@ TEST_CASE("ms: the control INVITE is answered per COMEDIA, other offers get 488"
         tls.replace(tls.find("TCP cfw"), 7, "TCP/TLS cfw");
         CHECK(as.invite(ms.sipPort, tls).status == 488);
     }
-    SECTION("a media dialog is not supported yet") {
+    SECTION("an audio offer is a media dialog; a video-only offer gets 488") {
         std::string audio =
             "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
             "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
-        CHECK(as.invite(ms.sipPort, audio).status == 488);
-        CHECK(as.invite(ms.sipPort, "").status == 488);
+        auto r = as.invite(ms.sipPort, audio);
+        CHECK(r.status == 200);
+        CHECK(contains(r.body, "m=audio "));
+        CHECK(contains(r.body, "a=label:"));
+        CHECK(contains(r.body, "a=ptime:20"));
+        std::string video =
+            "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+            "m=video 40002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n";
+        CHECK(as.invite(ms.sipPort, video).status == 488);
+        CHECK(as.bye(r.dialog));
     }
     SECTION("the MS's own cfw-id is accepted as the SYNC's Dialog-ID too") {
         auto c = CfwClient::connect(ms.cfwPort);
@@ -260,15 +269,15 @@ TEST_CASE("ms: SYNC, K-ALIVE, package dispatch and framework errors on the wire"
         CHECK(contains(r.body, "status=\"400\""));
         CHECK(contains(r.body, "dialogid=\"d1\""));
     }
-    SECTION("valid requests not carried out yet: 435 (mixer) and 439 (IVR)") {
+    SECTION("createconference is carried out; IVR requests not yet (439)") {
         std::string create =
             "<mscmixer version=\"1.0\" xmlns=\"urn:ietf:params:xml:ns:msc-mixer\">"
             "<createconference conferenceid=\"c1\"/></mscmixer>";
         auto m = roundTrip(CfwClient::controlText("cc000001", "msc-mixer/1.0",
                                                   "application/msc-mixer+xml", create));
         CHECK(m.status == 200);
-        CHECK(contains(m.body, "status=\"435\""));
-        CHECK(contains(m.body, "not implemented yet"));
+        CHECK(contains(m.body, "status=\"200\""));
+        CHECK(contains(m.body, "conferenceid=\"c1\""));
         std::string start =
             "<mscivr version=\"1.0\" xmlns=\"urn:ietf:params:xml:ns:msc-ivr\">"
             "<dialogstart connectionid=\"a:b\"><dialog><prompt><media loc=\"file:///x.wav\"/>"

@@ -270,6 +270,55 @@ AsSipPeer::Answer AsSipPeer::invite(std::uint16_t msSipPort, const std::string& 
     return a;
 }
 
+AsSipPeer::Answer AsSipPeer::reinvite(const psip::DialogRef& dialog, const std::string& sdp,
+                                      std::chrono::milliseconds timeout) {
+    Answer a;
+    a.dialog = dialog;
+    std::size_t before = 0;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& [d, f] : finals_) before += d == dialog.get() ? 1 : 0;
+    }
+    auto sent = common::callOnLoop(
+        loop_,
+        [dialog, sdp] { return dialog->reinvite(sdp, sdp.empty() ? "" : "application/sdp").ok(); },
+        5s);
+    if (!sent || !*sent) return a;
+    auto count = [&] {
+        std::size_t n = 0;
+        for (const auto& [d, f] : finals_) n += d == dialog.get() ? 1 : 0;
+        return n;
+    };
+    waitFor([&] { return count() > before; }, timeout);
+    std::lock_guard lock(mutex_);
+    std::size_t n = 0;
+    for (const auto& [d, f] : finals_) {
+        if (d != dialog.get()) continue;
+        if (n++ == before) {
+            a.status = f.status;
+            a.body = f.body;
+        }
+    }
+    return a;
+}
+
+void AsSipPeer::setOfferlessAnswerer(std::function<std::string(const std::string&)> answerer) {
+    std::lock_guard lock(mutex_);
+    offerlessAnswerer_ = std::move(answerer);
+}
+
+std::string AsSipPeer::connectionId(const psip::DialogRef& dialog) {
+    auto id = common::callOnLoop(
+        loop_, [dialog] { return dialog->connectionId(); }, 5s);
+    return id.value_or("");
+}
+
+std::uint16_t AsSipPeer::sipPort() {
+    auto p = common::callOnLoop(
+        loop_, [this] { return stack_->boundPort(); }, 5s);
+    return p.value_or(0);
+}
+
 bool AsSipPeer::bye(const psip::DialogRef& dialog) {
     auto r = common::callOnLoop(
         loop_, [dialog] { return dialog->bye().ok(); }, 5s);
@@ -290,6 +339,19 @@ void AsSipPeer::onIncomingInvite(const psip::DialogRef& d, const psip::SipMessag
 
 void AsSipPeer::onInviteResponse(const psip::DialogRef& d, const psip::SipMessage& m) {
     if (m.status < 200) return;
+    if (m.status < 300) {
+        // The 2xx of an offerless INVITE carries the offer: the ACK carries our answer.
+        // (For an INVITE that carried an offer the stack ACKed already: ack() refuses.)
+        std::function<std::string(const std::string&)> answerer;
+        {
+            std::lock_guard lock(mutex_);
+            answerer = offerlessAnswerer_;
+        }
+        if (answerer) {
+            std::string answer = answerer(m.body);
+            (void)d->ack(answer, answer.empty() ? "" : "application/sdp");
+        }
+    }
     {
         std::lock_guard lock(mutex_);
         finals_.push_back({d.get(), Final{m.status, m.body}});

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -93,6 +94,16 @@ class AsSipPeer : public proto::sip::SipHandler {
     // INVITE to parley-ms with `sdp` (empty: offerless); waits for the final response.
     Answer invite(std::uint16_t msSipPort, const std::string& sdp,
                   std::chrono::milliseconds timeout = 10s);
+    // re-INVITE on a confirmed dialog with `sdp` (empty: offerless); waits for its final
+    // response. An offer in the 2xx of an offerless (re-)INVITE is answered in the ACK with
+    // what the offerless answerer returns (see setOfferlessAnswerer).
+    Answer reinvite(const proto::sip::DialogRef& dialog, const std::string& sdp,
+                    std::chrono::milliseconds timeout = 10s);
+    void setOfferlessAnswerer(std::function<std::string(const std::string& offer)> answerer);
+    // The dialog's connectionid "<From-tag>:<To-tag>" (read on the SIP thread).
+    std::string connectionId(const proto::sip::DialogRef& dialog);
+    // This peer's SIP port (its Contact).
+    std::uint16_t sipPort();
     // Sends BYE on the dialog (on the SIP thread).
     bool bye(const proto::sip::DialogRef& dialog);
     // Waits for a BYE from parley-ms on the dialog.
@@ -125,6 +136,7 @@ class AsSipPeer : public proto::sip::SipHandler {
         std::string body;
     };
     std::vector<std::pair<const proto::sip::Dialog*, Final>> finals_;
+    std::function<std::string(const std::string&)> offerlessAnswerer_;
     std::set<const proto::sip::Dialog*> byes_;
     std::set<const proto::sip::Dialog*> terminated_;
 };

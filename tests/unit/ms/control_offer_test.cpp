@@ -79,10 +79,10 @@ TEST_CASE("ms: answerControlOffer: refusals and their reasons", "[ms][sdp]") {
                                     settings(), "mine");
     REQUIRE_FALSE(media);
     CHECK(media.error().code == 488);
-    CHECK(media.error().message == "media dialogs not supported yet");
+    CHECK(media.error().message == "not a control-channel offer");
     auto offerless = answerControlOffer("", "", settings(), "mine");
     REQUIRE_FALSE(offerless);
-    CHECK(offerless.error().message == "media dialogs not supported yet");
+    CHECK(offerless.error().message == "not a control-channel offer");
 
     auto passive = answerControlOffer("application/sdp", offer("passive"), settings(), "mine");
     REQUIRE_FALSE(passive);

@@ -8,70 +8,25 @@
 #include "proto/packages/ivr/ivr.hpp"
 #include "proto/packages/mixer/mixer_codec.hpp"
 #include "tests/support/spec_files.hpp"
+#include "tests/unit/ms/package_fakes.hpp"
 
 namespace parley::ms {
 
 namespace cfw = proto::cfw;
-namespace mixer = proto::mixer;
+namespace pm = proto::mixer;
 namespace ivr = proto::ivr;
 
 namespace {
 
-struct Answer {
-    std::string transId;
-    int status = 0;
-    std::string contentType;
-    std::string body;
-};
-
-class FakeContext : public ControlContext {
-  public:
-    ChannelId channelId() const override { return 1; }
-    const std::string& controlDialog() const override { return dialog_; }
-    ResourceOwner& resources() override { return resources_; }
-    common::Status respond(std::string_view transId, int status, std::string_view contentType,
-                           std::string_view body) override {
-        answers.push_back(
-            {std::string(transId), status, std::string(contentType), std::string(body)});
-        return {};
-    }
-    common::Status accept(std::string_view, std::uint32_t) override {
-        return common::Error(500, "unused");
-    }
-    common::Status report(std::string_view, cfw::ReportStatus, std::string_view,
-                          std::string_view) override {
-        return common::Error(500, "unused");
-    }
-    common::Result<std::string> sendEvent(cfw::OutgoingControl) override {
-        return common::Error(500, "unused");
-    }
-
-    std::vector<Answer> answers;
-    ResourceOwner resources_;
-
-  private:
-    std::string dialog_ = "as-cfw-id";
-};
-
-Answer ask(PackageHandler& h, FakeContext& ctx, const std::string& body,
-           std::string contentType = {}) {
-    if (contentType.empty()) contentType = std::string(h.contentType());
-    ctx.answers.clear();
-    h.onControl(cfw::IncomingControl{"t0001", std::string(h.packageName()), contentType, body},
-                ctx);
-    REQUIRE(ctx.answers.size() == 1);
-    return ctx.answers[0];
-}
-
 const std::string kMix = "<mscmixer version=\"1.0\" xmlns=\"urn:ietf:params:xml:ns:msc-mixer\">";
 const std::string kIvr = "<mscivr version=\"1.0\" xmlns=\"urn:ietf:params:xml:ns:msc-ivr\">";
 
-mixer::Response mixerResponse(const Answer& a) {
+pm::Response mixerResponse(const Answer& a) {
     REQUIRE(a.status == 200);
-    auto m = mixer::parse(a.body);
+    auto m = pm::parse(a.body);
     REQUIRE(m);
-    REQUIRE(std::holds_alternative<mixer::Response>(*m));
-    return std::get<mixer::Response>(*m);
+    REQUIRE(std::holds_alternative<pm::Response>(*m));
+    return std::get<pm::Response>(*m);
 }
 
 ivr::Response ivrResponse(const Answer& a) {
@@ -85,8 +40,9 @@ ivr::Response ivrResponse(const Answer& a) {
 }  // namespace
 
 TEST_CASE("ms: PackageTable finds handlers by name, ignoring case", "[ms][packages]") {
+    PlaneFixture pf;
     PackageTable t;
-    t.add(std::make_unique<MixerPackage>());
+    t.add(std::make_unique<MixerPackage>(pf.plane));
     t.add(std::make_unique<IvrPackage>());
     CHECK(t.find("msc-mixer/1.0") != nullptr);
     CHECK(t.find("MSC-IVR/1.0") != nullptr);
@@ -96,14 +52,15 @@ TEST_CASE("ms: PackageTable finds handlers by name, ignoring case", "[ms][packag
 
 TEST_CASE("ms: mixer: audit tells capabilities and the channel's own conferences and joins",
           "[ms][mixer]") {
-    MixerPackage h;
+    PlaneFixture pf;
+    MixerPackage h(pf.plane);
     FakeContext ctx;
     auto a = ask(h, ctx, kMix + "<audit/></mscmixer>");
     REQUIRE(a.status == 200);
     CHECK(a.contentType == "application/msc-mixer+xml");
-    auto m = mixer::parse(a.body);
+    auto m = pm::parse(a.body);
     REQUIRE(m);
-    auto& r = std::get<mixer::AuditResponse>(*m);
+    auto& r = std::get<pm::AuditResponse>(*m);
     CHECK(r.status == 200);
     REQUIRE(r.capabilities);
     REQUIRE(r.capabilities->codecs.size() == 3);
@@ -113,26 +70,34 @@ TEST_CASE("ms: mixer: audit tells capabilities and the channel's own conferences
     REQUIRE(r.mixers);
     CHECK(r.mixers->conferences.empty());
 
-    ctx.resources().add({ResourceKind::Conference, "conf1", ""}, [] {});
-    ctx.resources().add({ResourceKind::Join, "1536067209:913cd14c", "conf1"}, [] {});
-    auto b = mixer::parse(ask(h, ctx, kMix + "<audit capabilities=\"false\"/></mscmixer>").body);
+    pf.addLeg("1536067209:913cd14c");
+    REQUIRE(
+        mixerResponse(ask(h, ctx, kMix + "<createconference conferenceid=\"conf1\"/></mscmixer>"))
+            .status == 200);
+    REQUIRE(mixerResponse(
+                ask(h, ctx, kMix + "<join id1=\"1536067209:913cd14c\" id2=\"conf1\"/></mscmixer>"))
+                .status == 200);
+    auto b = pm::parse(ask(h, ctx, kMix + "<audit capabilities=\"false\"/></mscmixer>").body);
     REQUIRE(b);
-    auto& rb = std::get<mixer::AuditResponse>(*b);
+    auto& rb = std::get<pm::AuditResponse>(*b);
     CHECK_FALSE(rb.capabilities);
     REQUIRE(rb.mixers);
     REQUIRE(rb.mixers->conferences.size() == 1);
     CHECK(rb.mixers->conferences[0].conferenceId == "conf1");
+    CHECK(rb.mixers->conferences[0].participants ==
+          std::optional<std::vector<std::string>>({"1536067209:913cd14c"}));
     REQUIRE(rb.mixers->joins.size() == 1);
     CHECK(rb.mixers->joins[0].id2 == "conf1");
 
-    auto c = mixer::parse(ask(h, ctx, kMix + "<audit conferenceid=\"conf4\"/></mscmixer>").body);
+    auto c = pm::parse(ask(h, ctx, kMix + "<audit conferenceid=\"conf4\"/></mscmixer>").body);
     REQUIRE(c);
-    CHECK(std::get<mixer::AuditResponse>(*c).status == 406);
+    CHECK(std::get<pm::AuditResponse>(*c).status == 406);
 }
 
 TEST_CASE("ms: mixer: framework 400 for non-XML, package status for package errors",
           "[ms][mixer]") {
-    MixerPackage h;
+    PlaneFixture pf;
+    MixerPackage h(pf.plane);
     FakeContext ctx;
     CHECK(ask(h, ctx, "<mscmixer").status == 400);
     CHECK(ask(h, ctx, "").status == 400);
@@ -144,11 +109,14 @@ TEST_CASE("ms: mixer: framework 400 for non-XML, package status for package erro
     CHECK(mixerResponse(ask(h, ctx, kMix + "<response status=\"200\"/></mscmixer>")).status == 400);
     auto create =
         mixerResponse(ask(h, ctx, kMix + "<createconference conferenceid=\"c9\"/></mscmixer>"));
-    CHECK(create.status == 435);
-    CHECK(create.reason.value_or("") == "not implemented yet");
+    CHECK(create.status == 200);
     CHECK(create.conferenceId.value_or("") == "c9");
+    CHECK(mixerResponse(ask(h, ctx, kMix + "<createconference conferenceid=\"c9\"/></mscmixer>"))
+              .status == 405);
     CHECK(mixerResponse(ask(h, ctx, kMix + "<join id1=\"a:b\" id2=\"c9\"/></mscmixer>")).status ==
-          435);
+          412);
+    CHECK(mixerResponse(ask(h, ctx, kMix + "<join id1=\"nope\" id2=\"c9\"/></mscmixer>")).status ==
+          406);
 }
 
 TEST_CASE("ms: ivr: audit tells capabilities per RFC 6231 4.4 and the channel's own dialogs",
@@ -206,21 +174,21 @@ TEST_CASE("ms: ivr: framework 400 for non-XML, package status for package errors
 TEST_CASE("ms: RFC example requests get a framework 200 with a package answer", "[ms][rfc]") {
     auto dir = test::specDir();
     if (!dir) PARLEY_SKIP("../shared/spec is absent");
-    MixerPackage mh;
+    PlaneFixture pf;
+    MixerPackage mh(pf.plane);
     IvrPackage ih;
     FakeContext ctx;
     int requests = 0;
     for (const auto& p : test::specFiles("examples", "mix_")) {
         std::string body = test::readFile(p);
-        auto m = mixer::parse(body);
-        if (!m || std::holds_alternative<mixer::Response>(*m) ||
-            std::holds_alternative<mixer::AuditResponse>(*m) ||
-            std::holds_alternative<mixer::Event>(*m))
+        auto m = pm::parse(body);
+        if (!m || std::holds_alternative<pm::Response>(*m) ||
+            std::holds_alternative<pm::AuditResponse>(*m) || std::holds_alternative<pm::Event>(*m))
             continue;
         INFO(p.filename().string());
         auto a = ask(mh, ctx, body);
         CHECK(a.status == 200);
-        CHECK(mixer::parse(a.body));
+        CHECK(pm::parse(a.body));
         ++requests;
     }
     for (const auto& p : test::specFiles("examples", "ivr_")) {

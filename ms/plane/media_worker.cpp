@@ -1,0 +1,307 @@
+#include "ms/plane/media_worker.hpp"
+
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "common/log.hpp"
+
+namespace parley::ms::plane {
+
+using common::Clock;
+using common::TimePoint;
+
+namespace {
+
+Poco::Logger& log() {
+    return common::logger("ms.media");
+}
+
+void storeMax(std::atomic<std::uint64_t>& a, std::uint64_t v) {
+    std::uint64_t cur = a.load(std::memory_order_relaxed);
+    while (v > cur && !a.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {
+    }
+}
+
+timespec toTimespec(TimePoint t) {
+    const auto ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+    timespec ts{};
+    ts.tv_sec = static_cast<time_t>(ns / 1000000000);
+    ts.tv_nsec = static_cast<long>(ns % 1000000000);
+    return ts;
+}
+
+}  // namespace
+
+MediaWorker::MediaWorker(std::size_t index, WorkerEvents events, common::Duration noMediaTimeout)
+    : index_(index), events_(std::move(events)), noMediaTimeout_(noMediaTimeout) {
+    silence_.clear();
+}
+
+MediaWorker::~MediaWorker() {
+    stop();
+}
+
+common::Status MediaWorker::start() {
+    if (running_) return {};
+    timerFd_ = common::Fd(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
+    if (!timerFd_) return common::Error(errno, std::string("timerfd: ") + std::strerror(errno));
+    // Steady clock and CLOCK_MONOTONIC are the same clock on Linux.
+    nextDeadline_ = Clock::now() + kTickPeriod;
+    itimerspec spec{};
+    spec.it_value = toTimespec(nextDeadline_);
+    spec.it_interval.tv_nsec = static_cast<long>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(kTickPeriod).count());
+    if (::timerfd_settime(timerFd_.get(), TFD_TIMER_ABSTIME, &spec, nullptr) != 0)
+        return common::Error(errno, std::string("timerfd_settime: ") + std::strerror(errno));
+    if (auto st = loop_.watch(timerFd_.get(), common::EventLoop::kReadable,
+                              [this](std::uint32_t) { onTimer(); });
+        !st)
+        return st;
+    running_ = true;
+    thread_ = std::thread([this] {
+        pthread_setname_np(pthread_self(), ("parley-media" + std::to_string(index_)).c_str());
+        loop_.run();
+    });
+    return {};
+}
+
+void MediaWorker::stop() {
+    if (!running_) return;
+    running_ = false;
+    loop_.stop();
+    if (thread_.joinable()) thread_.join();
+    // The thread is gone: what it owned is ours now.
+    for (auto& [key, leg] : legs_) unwatchLeg(*leg);
+    legs_.clear();
+    order_.clear();
+    loop_.unwatch(timerFd_.get());
+    legCount_.store(0, std::memory_order_relaxed);
+}
+
+// --- commands -----------------------------------------------------------------------------
+
+void MediaWorker::adopt(LegPtr leg) {
+    auto box = std::make_shared<LegPtr>(std::move(leg));
+    loop_.post([this, box] {
+        LegPtr l = std::move(*box);
+        if (!l || !l->rtp) return;
+        WorkerLeg* self = l.get();
+        l->rtp->setDigitCallback([this, self](const rtp::DigitEvent& d) {
+            forwardDigit(*self, d);
+            if (events_.digit) events_.digit(self->id, d);
+        });
+        l->packetsAtCheck = l->rtp->counters().packetsIn;
+        l->lastPacket = Clock::now();
+        l->noMediaReported = false;
+        watchLeg(*l);
+        const std::uint64_t key = l->key;
+        legs_[key] = std::move(l);
+        rebind();
+    });
+}
+
+void MediaWorker::update(std::uint64_t key, rtp::MediaParams media) {
+    loop_.post([this, key, media = std::move(media)] {
+        auto it = legs_.find(key);
+        if (it == legs_.end()) return;
+        it->second->rtp->updateMedia(media);
+        it->second->lastPacket = Clock::now();
+    });
+}
+
+void MediaWorker::drop(std::uint64_t key) {
+    loop_.post([this, key] {
+        auto it = legs_.find(key);
+        if (it == legs_.end()) return;
+        LegPtr leg = std::move(it->second);
+        legs_.erase(it);
+        unwatchLeg(*leg);
+        leg->rtp->sendBye(Clock::now());
+        rebind();
+        if (events_.dropped) events_.dropped(leg->id, leg->rtp->counters());
+        // The RtpSession closes its sockets and gives the ports back here.
+    });
+}
+
+void MediaWorker::release(std::uint64_t key) {
+    loop_.post([this, key] {
+        auto it = legs_.find(key);
+        if (it == legs_.end()) return;
+        LegPtr leg = std::move(it->second);
+        legs_.erase(it);
+        unwatchLeg(*leg);
+        leg->rtp->setDigitCallback({});
+        leg->planIndex = mixer::kNoIndex;
+        rebind();
+        if (events_.returned) events_.returned(std::make_shared<LegPtr>(std::move(leg)));
+    });
+}
+
+void MediaWorker::applyPlan(mixer::MixPlan plan) {
+    auto box = std::make_shared<mixer::MixPlan>(std::move(plan));
+    loop_.post([this, box] {
+        talkersSubscribed_ = false;
+        for (const auto& c : box->conferences) {
+            if (c.activeTalkersInterval.count() > 0) talkersSubscribed_ = true;
+        }
+        conferenceCount_.store(box->conferences.size(), std::memory_order_relaxed);
+        engine_.applyPlan(std::move(*box));
+        rebind();
+    });
+}
+
+WorkerStats MediaWorker::stats() const {
+    WorkerStats s;
+    s.ticks = ticks_.load(std::memory_order_relaxed);
+    s.lateWakeups = lateWakeups_.load(std::memory_order_relaxed);
+    s.skippedTicks = skippedTicks_.load(std::memory_order_relaxed);
+    s.maxTickMicros = maxTickMicros_.load(std::memory_order_relaxed);
+    s.legs = legCount_.load(std::memory_order_relaxed);
+    s.conferences = conferenceCount_.load(std::memory_order_relaxed);
+    s.rtpIn = rtpIn_.load(std::memory_order_relaxed);
+    s.rtpOut = rtpOut_.load(std::memory_order_relaxed);
+    s.malformed = malformed_.load(std::memory_order_relaxed);
+    s.strangers = strangers_.load(std::memory_order_relaxed);
+    s.rtcpMalformed = rtcpMalformed_.load(std::memory_order_relaxed);
+    s.jitterOverflow = jitterOverflow_.load(std::memory_order_relaxed);
+    return s;
+}
+
+// --- worker thread ------------------------------------------------------------------------
+
+void MediaWorker::watchLeg(WorkerLeg& leg) {
+    WorkerLeg* p = &leg;
+    auto st = loop_.watch(leg.rtp->rtpFd(), common::EventLoop::kReadable,
+                          [p](std::uint32_t) { p->rtp->onRtpReadable(Clock::now()); });
+    if (!st)
+        PARLEY_LOG_WARN(log(), "leg " << leg.id << ": cannot watch RTP: " << st.error().message);
+    st = loop_.watch(leg.rtp->rtcpFd(), common::EventLoop::kReadable,
+                     [p](std::uint32_t) { p->rtp->onRtcpReadable(Clock::now()); });
+    if (!st)
+        PARLEY_LOG_WARN(log(), "leg " << leg.id << ": cannot watch RTCP: " << st.error().message);
+}
+
+void MediaWorker::unwatchLeg(WorkerLeg& leg) {
+    loop_.unwatch(leg.rtp->rtpFd());
+    loop_.unwatch(leg.rtp->rtcpFd());
+}
+
+void MediaWorker::rebind() {
+    const mixer::MixPlan& plan = engine_.plan();
+    order_.clear();
+    inputs_.assign(plan.connections.size(), nullptr);
+    outputs_.assign(plan.connections.size(), nullptr);
+    planLegs_.assign(plan.connections.size(), nullptr);
+    for (auto& [key, leg] : legs_) {
+        order_.push_back(leg.get());
+        leg->planIndex = mixer::kNoIndex;
+        if (auto i = plan.connectionIndex(leg->id)) {
+            leg->planIndex = *i;
+            inputs_[*i] = &leg->in;
+            outputs_[*i] = &leg->out;
+            planLegs_[*i] = leg.get();
+        }
+    }
+    legCount_.store(legs_.size(), std::memory_order_relaxed);
+}
+
+void MediaWorker::forwardDigit(const WorkerLeg& from, const rtp::DigitEvent& digit) {
+    if (from.planIndex == mixer::kNoIndex) return;
+    const mixer::MixPlan& plan = engine_.plan();
+    for (std::size_t i = 0; i < plan.routes.size() && i < planLegs_.size(); ++i) {
+        WorkerLeg* to = planLegs_[i];
+        if (to == nullptr) continue;
+        for (const auto& r : plan.routes[i]) {
+            if (r.kind != mixer::MixPlan::Route::Kind::connection ||
+                r.connection != from.planIndex || r.output.clamp)
+                continue;
+            const auto duration = std::max(digit.duration, std::chrono::milliseconds(40));
+            (void)to->rtp->sendDigit(digit.digit, duration);
+        }
+    }
+}
+
+void MediaWorker::onTimer() {
+    std::uint64_t expirations = 0;
+    if (::read(timerFd_.get(), &expirations, sizeof expirations) !=
+            static_cast<ssize_t>(sizeof expirations) ||
+        expirations == 0)
+        return;
+    if (expirations > 1) lateWakeups_.fetch_add(1, std::memory_order_relaxed);
+    std::uint64_t run = expirations;
+    if (run > kMaxCatchUpTicks) {
+        const std::uint64_t skipped = run - kMaxCatchUpTicks;
+        skippedTicks_.fetch_add(skipped, std::memory_order_relaxed);
+        nextDeadline_ += kTickPeriod * static_cast<long>(skipped);
+        run = kMaxCatchUpTicks;
+    }
+    for (std::uint64_t i = 0; i < run; ++i) {
+        const TimePoint started = Clock::now();
+        runTick(nextDeadline_);
+        nextDeadline_ += kTickPeriod;
+        const auto took =
+            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count();
+        storeMax(maxTickMicros_, static_cast<std::uint64_t>(took));
+    }
+}
+
+void MediaWorker::runTick(TimePoint now) {
+    for (WorkerLeg* leg : order_) {
+        leg->rtp->tick(now);
+        leg->rtp->pullFrame(leg->in);
+    }
+    engine_.runTick(inputs_, outputs_);
+    for (WorkerLeg* leg : order_) {
+        leg->rtp->pushFrame(leg->planIndex != mixer::kNoIndex ? leg->out : silence_);
+    }
+    if (talkersSubscribed_) {
+        auto reports = engine_.pollActiveTalkers(now);
+        if (!reports.empty() && events_.talkers) events_.talkers(std::move(reports));
+    }
+    ++tickCount_;
+    ticks_.fetch_add(1, std::memory_order_relaxed);
+    if (tickCount_ % 50 == 0) checkMedia(now);
+}
+
+void MediaWorker::checkMedia(TimePoint now) {
+    std::uint64_t in = 0, out = 0, malformed = 0, strangers = 0, rtcpMalformed = 0, overflow = 0;
+    for (WorkerLeg* leg : order_) {
+        const rtp::RtpCounters& c = leg->rtp->counters();
+        in += c.packetsIn;
+        out += c.packetsOut;
+        malformed += c.malformed;
+        strangers += c.strangers + c.rtcpStrangers;
+        rtcpMalformed += c.rtcpMalformed;
+        overflow += leg->rtp->jitterStats().overflow;
+    }
+    rtpIn_.store(in, std::memory_order_relaxed);
+    rtpOut_.store(out, std::memory_order_relaxed);
+    malformed_.store(malformed, std::memory_order_relaxed);
+    strangers_.store(strangers, std::memory_order_relaxed);
+    rtcpMalformed_.store(rtcpMalformed, std::memory_order_relaxed);
+    jitterOverflow_.store(overflow, std::memory_order_relaxed);
+    for (WorkerLeg* leg : order_) {
+        const std::uint64_t packets = leg->rtp->counters().packetsIn;
+        if (packets != leg->packetsAtCheck) {
+            leg->packetsAtCheck = packets;
+            leg->lastPacket = now;
+            if (leg->noMediaReported) {
+                leg->noMediaReported = false;
+                if (events_.media) events_.media(leg->id, false);
+            }
+            continue;
+        }
+        if (!leg->noMediaReported && leg->rtp->receiving() &&
+            now - leg->lastPacket > noMediaTimeout_) {
+            leg->noMediaReported = true;
+            if (events_.media) events_.media(leg->id, true);
+        }
+    }
+}
+
+}  // namespace parley::ms::plane

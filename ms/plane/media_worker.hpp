@@ -1,0 +1,162 @@
+#pragma once
+// MediaWorker: one media thread. It runs its own common::EventLoop (epoll) with a 20 ms
+// tick on a timerfd of its own (absolute, periodic: the kernel keeps the cadence, no drift),
+// owns the RTP sessions of the legs placed on it and one MixEngine that runs the part of
+// the mix plan concerning those legs and the conferences placed with them.
+//
+// Threads and ownership:
+// - start() launches the thread; stop() stops and joins it (then drops the legs left).
+// - The control thread talks to the worker only through the command methods below, which
+//   post to the worker's loop (any thread). The worker talks back only through the
+//   WorkerEvents functions it was given, which must post to the control thread.
+// - A leg (WorkerLeg: its RtpSession and two frames) is owned by exactly one thread at a
+//   time: the control thread creates it and hands it over with adopt(); release() hands it
+//   back to the control thread (through WorkerEvents::returned), which can then give it to
+//   another worker: that is how legs move between workers (unwatch on the old loop, watch
+//   on the new one).
+//
+// The tick (every 20 ms, for each leg in a fixed order): RtpSession::tick(now),
+// pullFrame(in); MixEngine::runTick(inputs, outputs); pushFrame(out, or silence for a leg
+// that no plan routes). `now` is the tick's deadline, not the wake-up time. When the thread
+// wakes late and several deadlines passed, up to kMaxCatchUpTicks ticks run back to back
+// (the outgoing streams keep their rate); older ones are skipped and counted. No
+// allocation, lock or blocking call happens on the tick: the pointer arrays it walks are
+// rebuilt when a command changes the legs or the plan.
+//
+// Digits: an RFC 4733 digit received on a leg is sent on (as RFC 4733, sendDigit()) to every
+// leg that hears that leg through a direct connection-to-connection route whose flow is not
+// clamped (RFC 6505 <clamp>); digits do not cross conference mixes (they are not audio).
+//
+// Events: digits received (RFC 4733), a leg whose RTP stopped (no packet for
+// noMediaTimeout while it should receive; once, re-armed when packets come back),
+// active-talkers reports that the engine says are due, and the counters of a leg when it
+// is dropped.
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/event_loop.hpp"
+#include "common/net.hpp"
+#include "ms/media/audio_frame.hpp"
+#include "ms/mixer/mix_engine.hpp"
+#include "ms/rtp/rtp_session.hpp"
+
+namespace parley::ms::plane {
+
+inline constexpr common::Duration kTickPeriod = std::chrono::milliseconds(media::kFrameMs);
+inline constexpr std::uint64_t kMaxCatchUpTicks = 5;
+
+struct WorkerLeg {
+    std::uint64_t key = 0;  // unique per leg for the process's life
+    std::string id;         // connectionid
+    std::unique_ptr<rtp::RtpSession> rtp;
+    media::AudioFrame in;
+    media::AudioFrame out;
+    std::size_t planIndex = mixer::kNoIndex;  // in the worker's current plan
+    // no-media watch
+    std::uint64_t packetsAtCheck = 0;
+    common::TimePoint lastPacket{};
+    bool noMediaReported = false;
+};
+
+using LegPtr = std::unique_ptr<WorkerLeg>;
+
+struct WorkerEvents {
+    // Each is called on the worker thread and must post to the control thread.
+    std::function<void(std::string id, rtp::DigitEvent digit)> digit;
+    std::function<void(std::string id, bool stopped)> media;  // stopped / flowing again
+    std::function<void(std::vector<mixer::ActiveTalkersReport>)> talkers;
+    std::function<void(std::string id, rtp::RtpCounters counters)> dropped;
+    std::function<void(std::shared_ptr<LegPtr> leg)> returned;
+};
+
+struct WorkerStats {
+    std::uint64_t ticks = 0;
+    std::uint64_t lateWakeups = 0;   // woke after a later deadline had passed
+    std::uint64_t skippedTicks = 0;  // deadlines dropped beyond the catch-up limit
+    std::uint64_t maxTickMicros = 0;
+    std::uint64_t legs = 0;
+    std::uint64_t conferences = 0;
+    // Sums over the legs living on the worker, refreshed every second.
+    std::uint64_t rtpIn = 0;
+    std::uint64_t rtpOut = 0;
+    std::uint64_t malformed = 0;  // RTP
+    std::uint64_t strangers = 0;  // RTP and RTCP from a source other than the latched one
+    std::uint64_t rtcpMalformed = 0;
+    std::uint64_t jitterOverflow = 0;  // frames dropped by full jitter buffers (floods)
+};
+
+class MediaWorker {
+  public:
+    MediaWorker(std::size_t index, WorkerEvents events,
+                common::Duration noMediaTimeout = std::chrono::seconds(30));
+    ~MediaWorker();
+    MediaWorker(const MediaWorker&) = delete;
+    MediaWorker& operator=(const MediaWorker&) = delete;
+
+    common::Status start();
+    void stop();
+    std::size_t index() const { return index_; }
+
+    // Commands (any thread; run on the worker in posting order).
+    void adopt(LegPtr leg);
+    void update(std::uint64_t key, rtp::MediaParams media);
+    void drop(std::uint64_t key);
+    void release(std::uint64_t key);  // hand the leg back (events.returned)
+    void applyPlan(mixer::MixPlan plan);
+
+    // Any thread: counters kept with relaxed atomics.
+    WorkerStats stats() const;
+
+  private:
+    void onTimer();
+    void runTick(common::TimePoint now);
+    void rebind();
+    void watchLeg(WorkerLeg& leg);
+    void unwatchLeg(WorkerLeg& leg);
+    void checkMedia(common::TimePoint now);
+    void forwardDigit(const WorkerLeg& from, const rtp::DigitEvent& digit);
+
+    const std::size_t index_;
+    WorkerEvents events_;
+    const common::Duration noMediaTimeout_;
+    common::EventLoop loop_;
+    common::Fd timerFd_;
+    std::thread thread_;
+    bool running_ = false;
+
+    // Worker thread state.
+    std::map<std::uint64_t, LegPtr> legs_;
+    std::vector<WorkerLeg*> order_;  // every leg, tick order
+    mixer::MixEngine engine_;
+    bool talkersSubscribed_ = false;
+    std::vector<const media::AudioFrame*> inputs_;
+    std::vector<media::AudioFrame*> outputs_;
+    std::vector<WorkerLeg*> planLegs_;  // by plan connection index
+    media::AudioFrame silence_;
+    common::TimePoint nextDeadline_{};
+    std::uint64_t tickCount_ = 0;
+
+    std::atomic<std::uint64_t> ticks_{0};
+    std::atomic<std::uint64_t> lateWakeups_{0};
+    std::atomic<std::uint64_t> skippedTicks_{0};
+    std::atomic<std::uint64_t> maxTickMicros_{0};
+    std::atomic<std::uint64_t> legCount_{0};
+    std::atomic<std::uint64_t> conferenceCount_{0};
+    std::atomic<std::uint64_t> rtpIn_{0};
+    std::atomic<std::uint64_t> rtpOut_{0};
+    std::atomic<std::uint64_t> malformed_{0};
+    std::atomic<std::uint64_t> strangers_{0};
+    std::atomic<std::uint64_t> rtcpMalformed_{0};
+    std::atomic<std::uint64_t> jitterOverflow_{0};
+};
+
+}  // namespace parley::ms::plane

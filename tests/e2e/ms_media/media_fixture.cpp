@@ -1,0 +1,229 @@
+#include "tests/e2e/ms_media/media_fixture.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+namespace parley::test::media {
+
+namespace cfw = proto::cfw;
+namespace pm = proto::mixer;
+
+const std::string& mixerRoot() {
+    static const std::string root =
+        "<mscmixer version=\"1.0\" xmlns=\"urn:ietf:params:xml:ns:msc-mixer\">";
+    return root;
+}
+
+std::string mixerBody(const std::string& inner) {
+    return mixerRoot() + inner + "</mscmixer>";
+}
+
+// ---------------------------------------------------------------------------------- Phone
+
+bool Phone::hears(double freq, std::chrono::milliseconds timeout) const {
+    return ep->waitForTone(freq, kHeard, kListen, timeout);
+}
+
+double Phone::level(double freq, std::chrono::milliseconds interval) const {
+    return ep->heard(interval).levelDb(freq);
+}
+
+bool Phone::fresh(std::chrono::milliseconds timeout) const {
+    ep->clearReceived();
+    const auto packets = static_cast<std::uint64_t>(kListen / std::chrono::milliseconds(20)) + 5;
+    return ep->waitForPackets(packets, timeout);
+}
+
+std::string Phone::describe() const {
+    return name + " (" + connectionId + ", sends " + std::to_string(static_cast<int>(tone)) +
+           " Hz): " + ep->heard(kListen).describe() + " | " + ep->describe();
+}
+
+// --------------------------------------------------------------------- MediaServerUnderTest
+
+namespace {
+
+// Tests run in parallel, each with its own parley-ms: a random block of RTP ports per
+// instance keeps one test's stray packets (a phone still sending to a port its leg just
+// gave back) from latching another test's leg. Blocks lie below the ephemeral range the
+// test endpoints use.
+std::vector<std::string> withRtpPorts(std::vector<std::string> args) {
+    for (const auto& a : args)
+        if (a == "--rtp-ports") return args;
+    std::random_device rd;
+    const unsigned block = rd() % 60;
+    const unsigned lo = 20000 + block * 200;
+    args.push_back("--rtp-ports");
+    args.push_back(std::to_string(lo) + "-" + std::to_string(lo + 199));
+    return args;
+}
+
+}  // namespace
+
+MediaServerUnderTest::MediaServerUnderTest(std::vector<std::string> extraArgs)
+    : ms_(test::ms::startMs(withRtpPorts(std::move(extraArgs)))) {}
+
+std::string MediaServerUnderTest::metrics() {
+    return test::ms::httpGet(ms_.httpPort, "/metrics").second;
+}
+
+std::unique_ptr<ControlAs> MediaServerUnderTest::connectAs() {
+    return std::make_unique<ControlAs>(*this);
+}
+
+// -------------------------------------------------------------------------------- ControlAs
+
+ControlAs::ControlAs(MediaServerUnderTest& ms) : ms_(ms), cfwId_(test::ms::freshCfwId()) {
+    auto a = sip_.invite(ms.sipPort(), test::ms::controlOffer(cfwId_));
+    if (a.status != 200)
+        throw std::runtime_error("control INVITE answered " + std::to_string(a.status));
+    control_ = a.dialog;
+    cfw_ = CfwClient::connect(ms.instance().cfwPort);
+    if (!cfw_) throw std::runtime_error("no CFW connection");
+    auto r = cfw_->sync(cfwId_, 100);
+    if (!r || r->status != 200) throw std::runtime_error("SYNC refused");
+}
+
+bool ControlAs::pump(std::chrono::milliseconds timeout) {
+    if (!cfw_) return false;
+    auto m = cfw_->next(timeout);
+    if (!m) return false;
+    if (m->isResponse()) {
+        responses_.push_back(std::move(*m));
+        return true;
+    }
+    if (m->method == "CONTROL") {
+        (void)cfw_->send("CFW " + m->transId + " 200\r\n\r\n");
+        auto parsed = pm::parse(m->body, pm::ParseOptions{pm::Leniency::tolerant, {}});
+        if (parsed) {
+            if (auto* e = std::get_if<pm::Event>(&*parsed)) events_.push_back(*e);
+        }
+    }
+    return true;
+}
+
+ControlAs::Reply ControlAs::request(const std::string& body, std::chrono::milliseconds timeout) {
+    Reply r;
+    if (!cfw_) return r;
+    char tid[16];
+    std::snprintf(tid, sizeof tid, "mx%06d", nextTid_++);
+    if (!cfw_->send(
+            CfwClient::controlText(tid, "msc-mixer/1.0", "application/msc-mixer+xml", body)))
+        return r;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        for (auto it = responses_.begin(); it != responses_.end(); ++it) {
+            if (it->transId != tid) continue;
+            r.status = it->status;
+            r.body = it->body;
+            responses_.erase(it);
+            if (!r.body.empty()) {
+                auto m = pm::parse(r.body, pm::ParseOptions{pm::Leniency::tolerant, {}});
+                if (m) r.message = *m;
+            }
+            return r;
+        }
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0 || !pump(left)) return r;
+    }
+}
+
+pm::Response ControlAs::response(const std::string& body) {
+    Reply r = request(body);
+    INFO(body);
+    REQUIRE(r.status == 200);
+    REQUIRE(r.message);
+    REQUIRE(std::holds_alternative<pm::Response>(*r.message));
+    return std::get<pm::Response>(*r.message);
+}
+
+std::string ControlAs::createConference(const std::string& attributes,
+                                        const std::string& children) {
+    auto r = response(
+        mixerBody("<createconference " + attributes + ">" + children + "</createconference>"));
+    INFO(r.reason.value_or(""));
+    REQUIRE(r.status == 200);
+    REQUIRE(r.conferenceId);
+    return *r.conferenceId;
+}
+
+int ControlAs::join(const std::string& id1, const std::string& id2, const std::string& streams) {
+    return status(
+        mixerBody("<join id1=\"" + id1 + "\" id2=\"" + id2 + "\">" + streams + "</join>"));
+}
+
+void ControlAs::joinOk(const std::string& id1, const std::string& id2, const std::string& streams) {
+    auto r =
+        response(mixerBody("<join id1=\"" + id1 + "\" id2=\"" + id2 + "\">" + streams + "</join>"));
+    INFO("join " << id1 << " " << id2 << ": " << r.reason.value_or(""));
+    REQUIRE(r.status == 200);
+}
+
+int ControlAs::modifyJoin(const std::string& id1, const std::string& id2,
+                          const std::string& streams) {
+    return status(mixerBody("<modifyjoin id1=\"" + id1 + "\" id2=\"" + id2 + "\">" + streams +
+                            "</modifyjoin>"));
+}
+
+int ControlAs::unjoin(const std::string& id1, const std::string& id2, const std::string& streams) {
+    return status(
+        mixerBody("<unjoin id1=\"" + id1 + "\" id2=\"" + id2 + "\">" + streams + "</unjoin>"));
+}
+
+void ControlAs::drainEvents(std::chrono::milliseconds quiet) {
+    while (pump(quiet)) {
+    }
+}
+
+std::unique_ptr<Phone> ControlAs::call(const std::string& name, double tone,
+                                       const std::string& direction) {
+    auto phone = std::make_unique<Phone>();
+    phone->name = name;
+    phone->tone = tone;
+    TestRtpEndpoint::Options o;
+    o.name = name;
+    auto ep = TestRtpEndpoint::create(o);
+    REQUIRE(ep);
+    phone->ep = std::move(*ep);
+    auto a = sip_.invite(ms_.sipPort(), phone->ep->sdpOffer(direction, name));
+    INFO(ms_.log());
+    REQUIRE(a.status == 200);
+    phone->dialog = a.dialog;
+    phone->answer = a.body;
+    phone->connectionId = sip_.connectionId(a.dialog);
+    REQUIRE(phone->ep->applyRemoteSdp(a.body));
+    if (tone > 0) phone->ep->sendTone(tone, -20);
+    return phone;
+}
+
+bool ControlAs::hangUp(Phone& phone) {
+    return sip_.bye(phone.dialog) && sip_.waitTerminated(phone.dialog, 10s);
+}
+
+// ----------------------------------------------------------------------------- predicates
+
+bool isUnjoinNotify(const pm::Event& e, const std::string& id1, const std::string& id2,
+                    int status) {
+    const auto* u = std::get_if<pm::UnjoinNotify>(&e);
+    if (!u) return false;
+    if (status >= 0 && u->status != static_cast<std::uint32_t>(status)) return false;
+    if (id1.empty()) return true;
+    if (id2.empty()) return u->id1 == id1 || u->id2 == id1;
+    return (u->id1 == id1 && u->id2 == id2) || (u->id1 == id2 && u->id2 == id1);
+}
+
+bool isConferenceExit(const pm::Event& e, const std::string& id) {
+    const auto* x = std::get_if<pm::ConferenceExit>(&e);
+    return x && (id.empty() || x->conferenceId == id);
+}
+
+bool isActiveTalkers(const pm::Event& e, const std::string& id) {
+    const auto* x = std::get_if<pm::ActiveTalkersNotify>(&e);
+    return x && (id.empty() || x->conferenceId == id);
+}
+
+}  // namespace parley::test::media
