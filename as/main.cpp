@@ -30,12 +30,6 @@ constexpr const char* kSummary =
     "Parley Application Server: SIP conferencing signalling, control channels to parley-ms "
     "media servers (RFC 6230), REST API.";
 
-std::string usageText() {
-    const char* argv[] = {kProgram};
-    auto c = common::Config::parse(kProgram, kSummary, as::asOptionSpecs(), 1, argv);
-    return c ? c->usage() : std::string();
-}
-
 int run(const as::AsSettings& settings) {
     Poco::Logger& log = common::logger("as");
 
@@ -119,19 +113,10 @@ int run(const as::AsSettings& settings) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    auto config = common::Config::parse(kProgram, kSummary, as::asOptionSpecs(), argc, argv);
-    if (!config) {
-        std::cerr << kProgram << ": " << config.error().message << "\n\n" << usageText();
-        return 2;
-    }
-    if (config->helpRequested()) {
-        std::cout << config->usage();
-        return 0;
-    }
-    if (config->versionRequested()) {
-        std::cout << kProgram << " 0.1.0\n";
-        return 0;
-    }
+    int exitCode = 0;
+    auto config = common::parseCommandLine(kProgram, "0.1.0", kSummary, as::asOptionSpecs(), argc,
+                                           argv, exitCode);
+    if (!config) return exitCode;
     auto settings = as::asSettingsFrom(*config);
     if (!settings) {
         std::cerr << kProgram << ": " << settings.error().message << "\n\n" << config->usage();

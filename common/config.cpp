@@ -2,6 +2,7 @@
 
 #include <cassert>
 #include <charconv>
+#include <iostream>
 #include <sstream>
 
 #include <Poco/AutoPtr.h>
@@ -170,6 +171,31 @@ std::string Config::usage() const {
         os << "\n";
     }
     return os.str();
+}
+
+std::optional<Config> parseCommandLine(const std::string& program, const std::string& version,
+                                       const std::string& summary, std::vector<OptionSpec> specs,
+                                       int argc, const char* const* argv, int& exitCode) {
+    const char* bare[] = {program.c_str()};
+    auto config = Config::parse(program, summary, specs, argc, argv);
+    if (!config) {
+        auto plain = Config::parse(program, summary, std::move(specs), 1, bare);
+        std::cerr << program << ": " << config.error().message << "\n\n"
+                  << (plain ? plain->usage() : std::string());
+        exitCode = 2;
+        return std::nullopt;
+    }
+    if (config->helpRequested()) {
+        std::cout << config->usage();
+        exitCode = 0;
+        return std::nullopt;
+    }
+    if (config->versionRequested()) {
+        std::cout << program << " " << version << "\n";
+        exitCode = 0;
+        return std::nullopt;
+    }
+    return std::move(config).value();
 }
 
 }  // namespace parley::common

@@ -11,6 +11,7 @@
 // user; main() prints it with the usage and exits non-zero.
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,5 +53,12 @@ private:
     bool help_ = false;
     bool version_ = false;
 };
+
+// For main(): parses the command line the way both binaries do. On --help or --version it
+// prints them to stdout and sets exitCode 0; on an error it prints "<program>: <message>"
+// and the usage to stderr and sets exitCode 2; in those cases it returns nullopt.
+std::optional<Config> parseCommandLine(const std::string& program, const std::string& version,
+                                       const std::string& summary, std::vector<OptionSpec> specs,
+                                       int argc, const char* const* argv, int& exitCode);
 
 }  // namespace parley::common

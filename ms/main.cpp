@@ -18,13 +18,6 @@ constexpr const char* kSummary =
     "Parley Media Server: control channels (RFC 6230) with the msc-mixer/1.0 and msc-ivr/1.0 "
     "packages, set up over SIP.";
 
-std::string usageText() {
-    const char* argv[] = {kProgram};
-    auto c =
-        parley::common::Config::parse(kProgram, kSummary, parley::ms::msOptionSpecs(), 1, argv);
-    return c ? c->usage() : std::string();
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -39,19 +32,10 @@ int main(int argc, char** argv) {
     pthread_sigmask(SIG_BLOCK, &mask, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
-    auto config = common::Config::parse(kProgram, kSummary, ms::msOptionSpecs(), argc, argv);
-    if (!config) {
-        std::cerr << kProgram << ": " << config.error().message << "\n\n" << usageText();
-        return 2;
-    }
-    if (config->helpRequested()) {
-        std::cout << config->usage();
-        return 0;
-    }
-    if (config->versionRequested()) {
-        std::cout << kProgram << " " << kVersion << "\n";
-        return 0;
-    }
+    int exitCode = 0;
+    auto config = common::parseCommandLine(kProgram, kVersion, kSummary, ms::msOptionSpecs(), argc,
+                                           argv, exitCode);
+    if (!config) return exitCode;
     auto settings = ms::msSettingsFrom(*config);
     if (!settings) {
         std::cerr << kProgram << ": " << settings.error().message << "\n\n" << config->usage();

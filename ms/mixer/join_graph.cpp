@@ -435,9 +435,9 @@ Status JoinGraph::join(std::string_view id1, std::string_view id2,
     }
     if (e1->kind == EntityKind::conference && e2->kind == EntityKind::conference) {
         if (id1 == id2)
-            return Error(status::kJoinFailed, "a conference cannot be joined to itself");
+            return Error(status::kJoinOperationFailed, "a conference cannot be joined to itself");
         if (conferencesLinked(id1, id2)) {
-            return Error(status::kJoinFailed, "joining " + quoted(id1) + " and " + quoted(id2) +
+            return Error(status::kJoinOperationFailed, "joining " + quoted(id1) + " and " + quoted(id2) +
                                                   " would form a loop of conferences");
         }
     }

@@ -13,23 +13,13 @@
 #include <string>
 #include <vector>
 
+#include "proto/packages/mixer/mixer_status.hpp"
+
 namespace parley::ms::mixer {
 
-// RFC 6505 section 4.6 statuses produced by this library.
-namespace status {
-inline constexpr int kConferenceExists = 405;
-inline constexpr int kConferenceNotFound = 406;
-inline constexpr int kIncompatibleStream = 407;
-inline constexpr int kAlreadyJoined = 408;
-inline constexpr int kNotJoined = 409;
-inline constexpr int kConferenceFull = 410;
-inline constexpr int kJoinFailed = 411;  // also: the join would close a loop of conferences
-inline constexpr int kConnectionNotFound = 412;
-inline constexpr int kExecutionError = 419;
-inline constexpr int kReservationFailed = 420;
-inline constexpr int kAudioMixUnsupported = 421;
-inline constexpr int kStreamUnsupported = 422;
-}  // namespace status
+// RFC 6505 section 4.6 statuses: the one list in proto/packages/mixer (this library uses
+// 405-412 and 419-422; kJoinOperationFailed also means the join would close a loop).
+namespace status = proto::mixer::status;
 
 // Direction of a joined stream, relative to id1: sendonly = media flows id1 -> id2.
 enum class Direction { sendrecv, sendonly, recvonly, inactive };

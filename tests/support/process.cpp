@@ -39,7 +39,8 @@ TempDir::~TempDir() {
 }
 
 Process Process::start(const std::vector<std::string>& argv, const std::string& name,
-                       const std::filesystem::path& logDir, const std::vector<std::string>& extraEnv) {
+                       const std::filesystem::path& logDir, const std::vector<std::string>& extraEnv,
+                       const std::filesystem::path& workDir) {
     if (argv.empty()) throw std::runtime_error("empty argv");
     Process p;
     std::filesystem::path dir = logDir;
@@ -71,6 +72,7 @@ Process Process::start(const std::vector<std::string>& argv, const std::string& 
         int devnull = ::open("/dev/null", O_RDONLY);
         if (devnull >= 0) ::dup2(devnull, 0);
         for (const auto& e : extraEnv) ::putenv(const_cast<char*>(e.c_str()));
+        if (!workDir.empty() && ::chdir(workDir.c_str()) != 0) ::_exit(126);
         ::execvp(args[0], args.data());
         std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));
         ::_exit(127);

@@ -35,10 +35,12 @@ private:
 class Process {
 public:
     // Starts argv[0] with the arguments; output to <logDir>/<name>.log (a fresh temp dir
-    // when logDir is empty). Throws std::runtime_error when fork/exec fails.
+    // when logDir is empty), in workDir when given (sipp writes its files there). Throws
+    // std::runtime_error when fork fails; a failed exec exits 127.
     static Process start(const std::vector<std::string>& argv, const std::string& name,
                          const std::filesystem::path& logDir = {},
-                         const std::vector<std::string>& extraEnv = {});
+                         const std::vector<std::string>& extraEnv = {},
+                         const std::filesystem::path& workDir = {});
     Process(Process&&) noexcept;
     Process& operator=(Process&&) noexcept;
     ~Process();

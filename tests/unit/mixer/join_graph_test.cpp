@@ -236,13 +236,13 @@ TEST_CASE("mixeng: conference loops are refused with 411, trees are fine",
         REQUIRE(g.createConference(r).ok());
     }
     auto code = [](const parley::common::Status& s) { return s.ok() ? 200 : s.error().code; };
-    expectFailure(g, status::kJoinFailed, [&](JoinGraph& x) { return code(x.join("A", "A", {})); });
+    expectFailure(g, status::kJoinOperationFailed, [&](JoinGraph& x) { return code(x.join("A", "A", {})); });
     REQUIRE(g.join("A", "B", {}).ok());
     REQUIRE(g.join("B", "C", {stream(Direction::sendonly)}).ok());
-    expectFailure(g, status::kJoinFailed, [&](JoinGraph& x) { return code(x.join("C", "A", {})); });
+    expectFailure(g, status::kJoinOperationFailed, [&](JoinGraph& x) { return code(x.join("C", "A", {})); });
     // Directions do not matter: an inactive link still counts.
     REQUIRE(g.join("C", "D", {stream(Direction::inactive)}).ok());
-    expectFailure(g, status::kJoinFailed, [&](JoinGraph& x) {
+    expectFailure(g, status::kJoinOperationFailed, [&](JoinGraph& x) {
         return code(x.join("D", "A", {stream(Direction::sendonly)}));
     });
     // Breaking the chain makes the join legal.

@@ -2,7 +2,7 @@
 // RFC 7058 coaching and sidebar scenarios, cascaded conferences, allocation-free O(N) ticks.
 #include <catch2/catch.hpp>
 
-#include "alloc_counter.hpp"
+#include "tests/support/alloc_counter.hpp"
 #include "engine_bench.hpp"
 
 using namespace parley::ms::mixer;

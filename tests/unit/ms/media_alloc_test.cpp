@@ -1,7 +1,7 @@
 // The 20 ms path allocates nothing: a media plane with two workers runs a conference of two
 // legs fed with real RTP on loopback, and every allocation made on a media thread
-// ("parley-media<N>") while nothing is commanded is counted. Global operator new is
-// replaced in this executable only.
+// ("parley-media<N>") while nothing is commanded is counted (tests/support/alloc_counter,
+// linked into this executable only).
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -18,12 +18,11 @@
 #include <catch2/catch.hpp>
 
 #include "ms/plane/media_plane.hpp"
+#include "tests/support/alloc_counter.hpp"
 
 namespace {
 
-std::atomic<bool> counting{false};
-std::atomic<std::size_t> mediaAllocations{0};
-
+// Counts only what the media workers ("parley-media<N>") allocate.
 bool onMediaThread() {
     thread_local int known = -1;
     if (known < 0) {
@@ -34,54 +33,7 @@ bool onMediaThread() {
     return known == 1;
 }
 
-void* allocate(std::size_t n) {
-    if (counting.load(std::memory_order_relaxed) && onMediaThread())
-        mediaAllocations.fetch_add(1, std::memory_order_relaxed);
-    void* p = std::malloc(n == 0 ? 1 : n);
-    if (!p) throw std::bad_alloc();
-    return p;
-}
-
 }  // namespace
-
-void* operator new(std::size_t n) {
-    return allocate(n);
-}
-void* operator new[](std::size_t n) {
-    return allocate(n);
-}
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-    try {
-        return allocate(n);
-    } catch (...) {
-        return nullptr;
-    }
-}
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-    try {
-        return allocate(n);
-    } catch (...) {
-        return nullptr;
-    }
-}
-void operator delete(void* p, const std::nothrow_t&) noexcept {
-    std::free(p);
-}
-void operator delete[](void* p, const std::nothrow_t&) noexcept {
-    std::free(p);
-}
-void operator delete(void* p) noexcept {
-    std::free(p);
-}
-void operator delete[](void* p) noexcept {
-    std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-    std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-    std::free(p);
-}
 
 namespace parley::ms::plane {
 
@@ -168,21 +120,19 @@ TEST_CASE("ms: media workers: the 20 ms tick and RTP reception allocate nothing"
     (void)a.drain();
     (void)b.drain();
 
-    mediaAllocations = 0;
-    counting = true;
+    test::startCountingAllocations(onMediaThread);
     feed(50, seq);
-    counting = false;
+    const std::size_t mediaAllocations = test::stopCountingAllocations();
     const std::size_t heardA = a.drain();
     const std::size_t heardB = b.drain();
-    INFO("allocations on media threads: " << mediaAllocations.load() << ", packets out " << heardA
+    INFO("allocations on media threads: " << mediaAllocations << ", packets out " << heardA
                                           << "/" << heardB);
     CHECK(heardA >= 30);
     CHECK(heardB >= 30);
-    CHECK(mediaAllocations.load() == 0);
+    CHECK(mediaAllocations == 0);
 
     // The counter does see media threads: installing a new plan (a command) allocates.
-    mediaAllocations = 0;
-    counting = true;
+    test::startCountingAllocations(onMediaThread);
     REQUIRE(plane.graph().modifyJoin("a:1", *conf,
                                      {mixer::StreamRequest{"audio",
                                                            std::nullopt,
@@ -192,8 +142,7 @@ TEST_CASE("ms: media workers: the 20 ms tick and RTP reception allocate nothing"
                                                            {}}}));
     plane.commit();
     feed(5, seq);
-    counting = false;
-    CHECK(mediaAllocations.load() > 0);
+    CHECK(test::stopCountingAllocations() > 0);
     plane.stop();
 }
 

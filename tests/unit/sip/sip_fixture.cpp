@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -153,53 +152,23 @@ SippProcess::SippProcess(const std::vector<std::string>& args, const std::filesy
     : dir_(dir) {
     std::string program = sippPath();
     if (program.empty()) return;
-    std::vector<std::string> argvStore;
-    argvStore.push_back(program);
-    argvStore.insert(argvStore.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : argvStore) argv.push_back(a.data());
-    argv.push_back(nullptr);
-
-    std::string out = (dir / "sipp.out").string();
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    posix_spawn_file_actions_addchdir_np(&fa, dir.c_str());
-    pid_t pid = -1;
-    if (posix_spawn(&pid, program.c_str(), &fa, nullptr, argv.data(), environ) == 0) pid_ = pid;
-    posix_spawn_file_actions_destroy(&fa);
+    std::vector<std::string> argv{program};
+    argv.insert(argv.end(), args.begin(), args.end());
+    proc_.emplace(Process::start(argv, "sipp", dir, {}, dir));
 }
 
-SippProcess::~SippProcess() {
-    if (running()) kill();
-}
+SippProcess::~SippProcess() { kill(); }
 
-bool SippProcess::running() {
-    if (pid_ <= 0 || exited_) return false;
-    int status = 0;
-    pid_t r = ::waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) {
-        exited_ = true;
-        status_ = status;
-        return false;
-    }
-    return r == 0;
-}
+bool SippProcess::running() { return proc_ && proc_->running(); }
 
-int SippProcess::exitCode() const {
-    if (!exited_ || !WIFEXITED(status_)) return -1;
-    return WEXITSTATUS(status_);
+int SippProcess::exitCode() {
+    if (!proc_) return -1;
+    auto st = proc_->wait(std::chrono::milliseconds(0));
+    return st && *st < 128 ? *st : -1;  // 128+N: killed by signal N
 }
 
 void SippProcess::kill() {
-    if (pid_ <= 0 || exited_) return;
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    exited_ = true;
-    status_ = status;
+    if (proc_ && proc_->running()) proc_->stop(SIGKILL, std::chrono::seconds(2));
 }
 
 std::string SippProcess::output() const {

@@ -8,12 +8,14 @@
 #include <filesystem>
 #include <functional>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/clock.hpp"
 #include "common/event_loop.hpp"
 #include "proto/sip/sip_stack.hpp"
+#include "tests/support/process.hpp"
 
 namespace parley::test::sip {
 
@@ -92,16 +94,14 @@ public:
     SippProcess(const SippProcess&) = delete;
     SippProcess& operator=(const SippProcess&) = delete;
 
-    bool started() const { return pid_ > 0; }
+    bool started() const { return proc_.has_value(); }
     bool running();        // reaps the child when it has exited
-    int exitCode() const;  // valid once running() is false; -1 when killed or not started
+    int exitCode();        // valid once running() is false; -1 when killed or not started
     void kill();           // SIGKILL by PID, then reap
     std::string output() const;  // what sipp printed and logged, for failure messages
 
 private:
-    pid_t pid_ = -1;
-    int status_ = -1;
-    bool exited_ = false;
+    std::optional<Process> proc_;
     std::filesystem::path dir_;
 };
 

@@ -1,6 +1,6 @@
 // Replacement global allocation functions that count calls while a window is open. They
 // allocate with malloc and free with free, so they pair with each other (also under ASan).
-#include "alloc_counter.hpp"
+#include "tests/support/alloc_counter.hpp"
 
 #include <atomic>
 #include <cstdlib>
@@ -9,10 +9,13 @@
 namespace {
 std::atomic<bool> counting{false};
 std::atomic<std::size_t> allocations{0};
+std::atomic<parley::test::AllocationFilter> filter{nullptr};
 
 void* allocate(std::size_t n) {
-    if (counting.load(std::memory_order_relaxed))
-        allocations.fetch_add(1, std::memory_order_relaxed);
+    if (counting.load(std::memory_order_relaxed)) {
+        parley::test::AllocationFilter f = filter.load(std::memory_order_relaxed);
+        if (f == nullptr || f()) allocations.fetch_add(1, std::memory_order_relaxed);
+    }
     void* p = std::malloc(n == 0 ? 1 : n);
     if (p == nullptr) throw std::bad_alloc();
     return p;
@@ -20,8 +23,9 @@ void* allocate(std::size_t n) {
 }  // namespace
 
 namespace parley::test {
-void startCountingAllocations() {
+void startCountingAllocations(AllocationFilter f) {
     allocations = 0;
+    filter = f;
     counting = true;
 }
 std::size_t stopCountingAllocations() {
