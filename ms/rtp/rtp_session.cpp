@@ -91,19 +91,19 @@ void RtpSession::applyMedia(const MediaParams& media) {
         rtcpLatched_ = false;
     }
     if (!latched_) rtpDest_ = r;
-    if (!rtcpLatched_) {
-        if (media_.remoteRtcp.valid()) {
-            rtcpDest_ = media_.remoteRtcp;
-        } else {
-            rtcpDest_ = r;
-            if (r.valid() && r.port() != 0)
-                rtcpDest_.setPort(static_cast<std::uint16_t>(r.port() + 1));
-        }
-    }
+    if (!rtcpLatched_) rtcpDest_ = sdpRtcpAddress();
     if (!sending()) {
         markerPending_ = true;
         dtmfTx_.clear();
     }
+}
+
+common::SocketAddress RtpSession::sdpRtcpAddress() const {
+    if (media_.remoteRtcp.valid()) return media_.remoteRtcp;
+    const auto& r = media_.remoteRtp;
+    common::SocketAddress a = r;
+    if (r.valid() && r.port() != 0) a.setPort(static_cast<std::uint16_t>(r.port() + 1));
+    return a;
 }
 
 void RtpSession::updateMedia(const MediaParams& media) {
@@ -268,9 +268,37 @@ void RtpSession::onRtpReadable(common::TimePoint now) {
     }
 }
 
+// --- latching ---
+
+bool RtpSession::mayRelatch(const common::SocketAddress& from, common::TimePoint now) const {
+    return config_.relatchAfterQuiet > common::Duration::zero() && !onHold_ &&
+           from == media_.remoteRtp && now - lastLatchedRx_ >= config_.relatchAfterQuiet;
+}
+
+void RtpSession::relatchToSdp(common::TimePoint now) {
+    ++counters_.relatches;
+    if (!loggedRelatch_) {
+        loggedRelatch_ = true;
+        PARLEY_LOG_NOTICE(log_, "rtp " << ports_.rtpPort() << ": latched source "
+                                       << latchedFrom_.toString() << " quiet, re-latching to the"
+                                       << " SDP address " << media_.remoteRtp.toString()
+                                       << " (logged once)");
+    }
+    latchedFrom_ = media_.remoteRtp;
+    rtpDest_ = media_.remoteRtp;
+    lastLatchedRx_ = now;
+    // RTCP follows signalling too: only the SDP's RTCP address from now on.
+    rtcpLatched_ = true;
+    rtcpLatchedFrom_ = sdpRtcpAddress();
+    rtcpDest_ = rtcpLatchedFrom_;
+    lastRtcpLatchedRx_ = now;
+}
+
 void RtpSession::handleRtp(std::span<const std::uint8_t> data, const common::SocketAddress& from,
                            common::TimePoint now) {
-    if (latched_ && from != latchedFrom_) {
+    bool relatch = false;
+    if (latched_ && from != latchedFrom_) relatch = mayRelatch(from, now);
+    if (latched_ && from != latchedFrom_ && !relatch) {
         ++counters_.strangers;
         if (!loggedStranger_) {
             loggedStranger_ = true;
@@ -312,12 +340,15 @@ void RtpSession::handleRtp(std::span<const std::uint8_t> data, const common::Soc
             return;
         }
     }
-    if (!latched_ && config_.symmetricRtp) {
+    if (relatch) {
+        relatchToSdp(now);
+    } else if (!latched_ && config_.symmetricRtp) {
         latched_ = true;
         latchedFrom_ = from;
         rtpDest_ = from;
         PARLEY_LOG_DEBUG(log_, "rtp " << ports_.rtpPort() << ": latched to " << from.toString());
     }
+    if (latched_) lastLatchedRx_ = now;
     if (!receiving()) {
         ++counters_.notReceiving;
         return;
@@ -377,9 +408,14 @@ void RtpSession::onRtcpReadable(common::TimePoint now) {
 
 void RtpSession::handleRtcp(std::span<const std::uint8_t> data, const common::SocketAddress& from,
                             common::TimePoint now) {
+    bool relatch = false;
     if (rtcpLatched_ && from != rtcpLatchedFrom_) {
-        ++counters_.rtcpStrangers;
-        return;
+        relatch = config_.relatchAfterQuiet > common::Duration::zero() && !onHold_ &&
+                  from == sdpRtcpAddress() && now - lastRtcpLatchedRx_ >= config_.relatchAfterQuiet;
+        if (!relatch) {
+            ++counters_.rtcpStrangers;
+            return;
+        }
     }
     const RtcpParseError err = parseRtcp(data, rtcpIn_);
     if (err != RtcpParseError::None) {
@@ -392,11 +428,16 @@ void RtpSession::handleRtcp(std::span<const std::uint8_t> data, const common::So
         }
         return;
     }
-    if (!rtcpLatched_ && config_.symmetricRtp) {
+    if (relatch) {
+        ++counters_.rtcpRelatches;
+        rtcpLatchedFrom_ = from;
+        rtcpDest_ = from;
+    } else if (!rtcpLatched_ && config_.symmetricRtp) {
         rtcpLatched_ = true;
         rtcpLatchedFrom_ = from;
         rtcpDest_ = from;
     }
+    if (rtcpLatched_) lastRtcpLatchedRx_ = now;
     ++counters_.rtcpIn;
     const std::uint32_t nowMiddle = ntpMiddle32(ntpAt(now));
     for (std::size_t r = 0; r < rtcpIn_.reportCount; ++r) {

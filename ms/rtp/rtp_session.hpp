@@ -39,7 +39,8 @@
 //   loss, jitter and the round-trip time from LSR/DLSR.
 //
 // updateMedia() applies a re-INVITE's answer (new address, codecs, direction); a changed
-// remote address drops the latch so the new source can latch.
+// remote address (or port) drops both latches so the new source can latch; the same
+// address again keeps them.
 
 #include <array>
 #include <chrono>
@@ -88,6 +89,9 @@ struct MediaParams {
 
 struct RtpSessionConfig {
     bool symmetricRtp = true;
+    // Latched source silent this long + valid RTP from the SDP address: latch to the SDP
+    // address. Zero or negative: never re-latch.
+    common::Duration relatchAfterQuiet = std::chrono::seconds(1);
     common::Duration rtcpInterval = std::chrono::seconds(5);
     bool randomizeRtcp = true;
     std::string cname;  // empty: "parley-ms-<ssrc>@<local address>"
@@ -107,6 +111,7 @@ struct RtpCounters {
     std::uint64_t audioIn = 0;         // audio packets given to the jitter buffer
     std::uint64_t malformed = 0;       // RTP that does not parse, oversize, bad payload size
     std::uint64_t strangers = 0;       // RTP from a source other than the latched one
+    std::uint64_t relatches = 0;       // latch moved back to the SDP address (quiet latch)
     std::uint64_t unknownPayload = 0;  // payload type not negotiated
     std::uint64_t notReceiving = 0;    // dropped because the direction excludes receiving
     std::uint64_t ssrcChanges = 0;
@@ -116,6 +121,7 @@ struct RtpCounters {
     std::uint64_t rtcpOut = 0;
     std::uint64_t rtcpMalformed = 0;
     std::uint64_t rtcpStrangers = 0;
+    std::uint64_t rtcpRelatches = 0;  // RTCP latch moved back to the SDP's RTCP address
     std::uint64_t byeIn = 0;
     std::uint64_t dtmfIn = 0;     // digits received
     std::uint64_t dtmfOut = 0;    // digits whose first packet went out
@@ -165,6 +171,7 @@ class RtpSession {
     std::uint32_t ssrc() const { return ssrc_; }
     bool latched() const { return latched_; }
     const common::SocketAddress& rtpDestination() const { return rtpDest_; }
+    const common::SocketAddress& rtcpDestination() const { return rtcpDest_; }
     bool sending() const;
     bool receiving() const;
     const RtpCounters& counters() const { return counters_; }
@@ -176,6 +183,9 @@ class RtpSession {
 
   private:
     void applyMedia(const MediaParams& media);
+    common::SocketAddress sdpRtcpAddress() const;
+    bool mayRelatch(const common::SocketAddress& from, common::TimePoint now) const;
+    void relatchToSdp(common::TimePoint now);
     void handleRtp(std::span<const std::uint8_t> data, const common::SocketAddress& from,
                    common::TimePoint now);
     void handleRtcp(std::span<const std::uint8_t> data, const common::SocketAddress& from,
@@ -206,8 +216,10 @@ class RtpSession {
     common::SocketAddress rtcpDest_;
     bool latched_ = false;
     common::SocketAddress latchedFrom_;
+    common::TimePoint lastLatchedRx_;  // last valid RTP from latchedFrom_
     bool rtcpLatched_ = false;
     common::SocketAddress rtcpLatchedFrom_;
+    common::TimePoint lastRtcpLatchedRx_;  // last valid RTCP from rtcpLatchedFrom_
 
     // sending
     std::uint32_t ssrc_;
@@ -243,6 +255,7 @@ class RtpSession {
 
     RtpCounters counters_;
     bool loggedStranger_ = false;
+    bool loggedRelatch_ = false;
     bool loggedMalformed_ = false;
     bool loggedRtcpMalformed_ = false;
     bool loggedSendError_ = false;

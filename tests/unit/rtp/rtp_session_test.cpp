@@ -565,3 +565,191 @@ TEST_CASE("rtp session: BYE reaches the peer", "[rtp_session]") {
     CHECK(b.counters().rtcpIn == 1);
     CHECK(b.counters().byeIn == 1);
 }
+
+// --- re-latching: a stray packet that won the latch gives way to the SDP address ---
+
+namespace {
+
+// Sends one valid PCMU packet from `peer` and lets the session read it at time `at`.
+void deliverAt(RtpSession& s, const RawPeer& peer, std::uint16_t seq, std::uint32_t ssrc,
+               TimePoint at) {
+    peer.sendTo(localOf(s), rtpBytes(seq, seq * 160u, ssrc, 0, 160, 0x80));
+    s.onRtpReadable(at);
+}
+
+int drain(const RawPeer& peer) {
+    int n = 0;
+    while (peer.receive()) ++n;
+    return n;
+}
+
+void pushOne(RtpSession& s, TimePoint now) {
+    AudioFrame f;
+    toneFrame(f, 440, 0);
+    s.tick(now);
+    s.pushFrame(f);
+}
+
+}  // namespace
+
+TEST_CASE("rtp session: a quiet stray latch gives way to the SDP address", "[rtp_session]") {
+    RawPeer sdpPeer;  // where signalling says the stream comes from
+    RawPeer stray;    // a previous call's sender on a reused port
+    RtpSessionConfig cfg;
+    cfg.relatchAfterQuiet = 1s;
+    RtpSession s(ports(), mediaTo(sdpPeer.addr), cfg, Clock::now());
+    const TimePoint t0 = Clock::now();
+
+    deliverAt(s, stray, 1, 111, t0);  // the stray wins the latch
+    REQUIRE(s.latched());
+    CHECK(s.rtpDestination() == stray.addr);
+
+    // the real peer starts while the stray is still live: no take-over
+    deliverAt(s, stray, 2, 111, t0 + 20ms);
+    deliverAt(s, sdpPeer, 1, 222, t0 + 40ms);
+    CHECK(s.counters().strangers == 1);
+    CHECK(s.rtpDestination() == stray.addr);
+
+    // the stray goes quiet; the SDP address keeps sending, held off until 1 s of quiet
+    std::uint16_t seq = 2;
+    for (auto t = 60ms; t < 1020ms; t += 20ms) deliverAt(s, sdpPeer, seq++, 222, t0 + t);
+    CHECK(s.counters().relatches == 0);
+    CHECK(s.rtpDestination() == stray.addr);
+    const auto strangersBefore = s.counters().strangers;
+    deliverAt(s, sdpPeer, seq++, 222, t0 + 1020ms);  // 1 s since the stray's last packet
+    CHECK(s.counters().relatches == 1);
+    CHECK(s.counters().strangers == strangersBefore);
+    CHECK(s.latched());
+    CHECK(s.rtpDestination() == sdpPeer.addr);
+    CHECK(s.rtcpDestination().port() == sdpPeer.addr.port() + 1);
+    CHECK(s.counters().ssrcChanges == 1);  // the stray's SSRC, then the peer's
+
+    // we now send to the SDP address, and the stray is a stranger when it comes back
+    drain(stray);
+    drain(sdpPeer);
+    pushOne(s, t0 + 1030ms);
+    CHECK(drain(sdpPeer) == 1);
+    CHECK(drain(stray) == 0);
+    deliverAt(s, stray, 3, 111, t0 + 1040ms);
+    CHECK(s.counters().strangers == strangersBefore + 1);
+    CHECK(s.rtpDestination() == sdpPeer.addr);
+    CHECK(s.counters().relatches == 1);
+}
+
+TEST_CASE("rtp session: a malformed packet from the SDP address does not re-latch",
+          "[rtp_session]") {
+    RawPeer sdpPeer, stray;
+    RtpSession s(ports(), mediaTo(sdpPeer.addr), {}, Clock::now());
+    const TimePoint t0 = Clock::now();
+    deliverAt(s, stray, 1, 111, t0);
+    REQUIRE(s.rtpDestination() == stray.addr);
+    sdpPeer.sendTo(localOf(s), rtpBytes(1, 160, 222, 0, 100));  // not whole frames
+    s.onRtpReadable(t0 + 2s);
+    sdpPeer.sendTo(localOf(s), rtpBytes(2, 320, 222, 96));  // payload type not negotiated
+    s.onRtpReadable(t0 + 2s);
+    CHECK(s.counters().relatches == 0);
+    CHECK(s.rtpDestination() == stray.addr);
+    deliverAt(s, sdpPeer, 3, 222, t0 + 2s);
+    CHECK(s.counters().relatches == 1);
+    CHECK(s.rtpDestination() == sdpPeer.addr);
+}
+
+TEST_CASE("rtp session: a stranger cannot take over a live stream, nor a quiet one",
+          "[rtp_session]") {
+    RawPeer sdpPeer;   // announced in SDP, silent (a private address behind NAT, say)
+    RawPeer natted;    // where the peer's packets really come from
+    RawPeer stranger;  // neither
+    RtpSession s(ports(), mediaTo(sdpPeer.addr), {}, Clock::now());
+    const TimePoint t0 = Clock::now();
+    std::uint16_t seq = 1;
+    for (auto t = 0ms; t < 400ms; t += 20ms) {
+        deliverAt(s, natted, seq++, 333, t0 + t);
+        stranger.sendTo(localOf(s), rtpBytes(seq, seq * 160u, 999, 0, 160, 0x11));
+        s.onRtpReadable(t0 + t + 1ms);
+    }
+    CHECK(s.counters().strangers == 20);
+    CHECK(s.rtpDestination() == natted.addr);
+    // the latched source goes quiet for 5 s: a stranger still cannot take it
+    for (int i = 0; i < 10; ++i) {
+        stranger.sendTo(localOf(s), rtpBytes(seq, seq * 160u, 999, 0, 160, 0x11));
+        s.onRtpReadable(t0 + 5s + i * 20ms);
+        ++seq;
+    }
+    CHECK(s.counters().strangers == 30);
+    CHECK(s.counters().relatches == 0);
+    CHECK(s.rtpDestination() == natted.addr);
+    CHECK(s.counters().ssrcChanges == 0);
+    // and the natted source carries on where it left off
+    deliverAt(s, natted, seq++, 333, t0 + 5300ms);
+    CHECK(s.counters().audioIn == 21);
+}
+
+TEST_CASE("rtp session: re-latching can be turned off", "[rtp_session]") {
+    RawPeer sdpPeer, stray;
+    RtpSessionConfig cfg;
+    cfg.relatchAfterQuiet = parley::common::Duration::zero();
+    RtpSession s(ports(), mediaTo(sdpPeer.addr), cfg, Clock::now());
+    const TimePoint t0 = Clock::now();
+    deliverAt(s, stray, 1, 111, t0);
+    deliverAt(s, sdpPeer, 1, 222, t0 + 10s);
+    CHECK(s.counters().relatches == 0);
+    CHECK(s.counters().strangers == 1);
+    CHECK(s.rtpDestination() == stray.addr);
+}
+
+TEST_CASE("rtp session: a re-INVITE with a new remote address restarts latching", "[rtp_session]") {
+    RawPeer first, second, rtcpFirst, rtcpSecond;
+    auto m = mediaTo(first.addr);
+    RtpSession s(ports(), m, {}, Clock::now());
+    const TimePoint t0 = Clock::now();
+    deliverAt(s, first, 1, 111, t0);
+    REQUIRE(s.latched());
+    rtcpFirst.sendTo(loopback(static_cast<std::uint16_t>(s.localRtpPort() + 1)),
+                     {0x80, 201, 0, 1, 0, 0, 0, 111});  // an empty RR from the first peer
+    s.onRtcpReadable(t0);
+    REQUIRE(s.counters().rtcpIn == 1);
+    CHECK(s.rtcpDestination() == rtcpFirst.addr);
+
+    // a re-INVITE that only changes the direction keeps the latch
+    m.direction = MediaDirection::SendOnly;
+    s.updateMedia(m);
+    CHECK(s.latched());
+    CHECK(s.rtpDestination() == first.addr);
+    m.direction = MediaDirection::SendRecv;
+    s.updateMedia(m);
+
+    // a re-INVITE to a new address: the latch is dropped, we send where the SDP says
+    m.remoteRtp = second.addr;
+    m.remoteRtcp = rtcpSecond.addr;
+    s.updateMedia(m);
+    CHECK_FALSE(s.latched());
+    CHECK(s.rtpDestination() == second.addr);
+    CHECK(s.rtcpDestination() == rtcpSecond.addr);
+    drain(second);
+    pushOne(s, t0 + 20ms);
+    CHECK(drain(second) == 1);
+    CHECK(drain(first) == 0);
+
+    // the new source latches at once (no quiet period), the old one is a stranger now
+    deliverAt(s, second, 1, 222, t0 + 40ms);
+    CHECK(s.latched());
+    CHECK(s.rtpDestination() == second.addr);
+    deliverAt(s, first, 2, 111, t0 + 60ms);
+    CHECK(s.counters().strangers == 1);
+    CHECK(s.counters().relatches == 0);
+    // RTCP latching restarted too: the old peer's late RR may win it, but the SDP's RTCP
+    // address takes it back once the old one has been quiet for the re-latch period
+    const auto rtcpPort = loopback(static_cast<std::uint16_t>(s.localRtpPort() + 1));
+    rtcpFirst.sendTo(rtcpPort, {0x80, 201, 0, 1, 0, 0, 0, 111});
+    s.onRtcpReadable(t0 + 60ms);
+    CHECK(s.rtcpDestination() == rtcpFirst.addr);
+    rtcpSecond.sendTo(rtcpPort, {0x80, 201, 0, 1, 0, 0, 0, 222});
+    s.onRtcpReadable(t0 + 80ms);
+    CHECK(s.counters().rtcpStrangers == 1);
+    CHECK(s.rtcpDestination() == rtcpFirst.addr);
+    rtcpSecond.sendTo(rtcpPort, {0x80, 201, 0, 1, 0, 0, 0, 222});
+    s.onRtcpReadable(t0 + 1100ms);
+    CHECK(s.counters().rtcpRelatches == 1);
+    CHECK(s.rtcpDestination() == rtcpSecond.addr);
+    CHECK(s.counters().rtcpIn == 3);
+}
