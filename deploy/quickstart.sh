@@ -54,6 +54,8 @@ cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPARLEY_TESTS=
 cmake --build "$BUILD" -j"$(nproc)" --target parley-ms parley-as
 
 mkdir -p "$STATE/media" "$STATE/recordings"
+echo "==> rendering the spoken phrases (dates, times, numbers) into $STATE/media"
+"$ROOT/deploy/render-phrases.sh" "$STATE/media"
 stop_one parley-as; stop_one parley-ms
 
 echo "==> starting parley-ms (SIP $MS_SIP, CFW $MS_CFW, HTTP $MS_HTTP)"

@@ -4,12 +4,14 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <thread>
 
 #include "common/log.hpp"
 #include "common/loop_call.hpp"
 #include "ms/control/ivr_package.hpp"
 #include "ms/control/mixer_package.hpp"
+#include "ms/http/recording_routes.hpp"
 
 namespace parley::ms {
 
@@ -66,10 +68,35 @@ common::Result<std::unique_ptr<MediaServer>> MediaServer::create(const MsSetting
     if (auto st = ms->plane_->start(); !st)
         return Error(1, "cannot start the media workers: " + st.error().message);
 
+    // IVR: prompts come from the media root (and http), recordings go to the record dir.
+    std::error_code ec;
+    std::filesystem::create_directories(settings.recordDir, ec);
+    if (ec || !std::filesystem::is_directory(settings.recordDir))
+        PARLEY_LOG_WARN(log(), "record directory " << settings.recordDir << " is not usable ("
+                                                   << (ec ? ec.message() : "not a directory")
+                                                   << "): recordings will be refused with 430");
+    if (!std::filesystem::is_directory(settings.mediaRoot))
+        PARLEY_LOG_WARN(log(), "media root " << settings.mediaRoot
+                                             << " is not a directory: file prompts will fail");
+    ivr::MediaFetcherConfig fc;
+    fc.mediaRoot = settings.mediaRoot;
+    ms->fetcher_ = std::make_unique<ivr::MediaFetcher>(fc);
+    if (auto st = ms->fetcher_->start(); !st)
+        return Error(1, "cannot start the media fetcher: " + st.error().message);
+    ms->writer_ = std::make_unique<ivr::DiskWriter>();
+    if (auto st = ms->writer_->start(); !st)
+        return Error(1, "cannot start the disk writer: " + st.error().message);
+
     auto mixerPackage = std::make_unique<MixerPackage>(*ms->plane_);
     MixerPackage* mixer = mixerPackage.get();
     ms->packages_.add(std::move(mixerPackage));
-    ms->packages_.add(std::make_unique<IvrPackage>());
+    IvrConfig ic;
+    ic.mediaRoot = settings.mediaRoot;
+    ic.recordDir = settings.recordDir;
+    auto ivrPackage = std::make_unique<IvrPackage>(*ms->plane_, *ms->loop_, *ms->fetcher_,
+                                                   *ms->writer_, ic);
+    IvrPackage* ivrHandler = ivrPackage.get();
+    ms->packages_.add(std::move(ivrPackage));
 
     ControlServer::Config cc;
     cc.listen = settings.cfwListen;
@@ -79,6 +106,7 @@ common::Result<std::unique_ptr<MediaServer>> MediaServer::create(const MsSetting
                             control.error().message);
     ms->control_ = std::move(*control);
     mixer->setChannels(ms->control_.get());
+    ivrHandler->setChannels(ms->control_.get());
     const common::SocketAddress& cfwBound = ms->control_->localAddress();
     std::string cfwHost = controlAddressFor(settings, cfwBound);
     if (settings.advertise.empty() && cfwBound.isAnyAddress()) {
@@ -119,6 +147,7 @@ common::Result<std::unique_ptr<MediaServer>> MediaServer::create(const MsSetting
         return common::callOnLoop(
             *loop, [self] { return self->snapshot(); }, std::chrono::seconds(2));
     });
+    addRecordingRoutes(*router, settings.recordDir);
     auto http = common::HttpServer::start(settings.httpListen, common::HttpLimits{}, router);
     if (!http)
         return Error(1, "cannot listen for HTTP on " + settings.httpListen.toString() + ": " +
@@ -130,6 +159,14 @@ common::Result<std::unique_ptr<MediaServer>> MediaServer::create(const MsSetting
                                                         ms->stack_->boundPort());
     common::SocketAddress httpBound = settings.httpListen;
     httpBound.setPort(ms->http_->port());
+    {
+        // Where the AS fetches recordings the MS named itself (recordinfo <mediainfo loc>).
+        std::string host = settings.advertise.empty() ? cfwHost : settings.advertise;
+        if (!httpBound.isAnyAddress()) host = httpBound.host();
+        if (host.find(':') != std::string::npos) host = "[" + host + "]";
+        ivrHandler->setRecordingsUrl("http://" + host + ":" + std::to_string(httpBound.port()) +
+                                     "/recordings/");
+    }
     PARLEY_LOG_NOTICE(log(), "SIP listening on "
                                  << (sipBound ? sipBound->toString() : settings.sipListen)
                                  << " (udp, tcp)");
@@ -154,6 +191,9 @@ MediaServer::~MediaServer() {
     control_.reset();
     packages_ = PackageTable();
     plane_.reset();
+    if (writer_) writer_->stop();
+    writer_.reset();
+    fetcher_.reset();
 }
 
 int MediaServer::run() {

@@ -29,6 +29,8 @@
 #include "ms/control/control_server.hpp"
 #include "ms/control/package_handler.hpp"
 #include "ms/http/status_routes.hpp"
+#include "ms/ivr/disk_writer.hpp"
+#include "ms/ivr/media_fetcher.hpp"
 #include "ms/ms_settings.hpp"
 #include "ms/plane/media_plane.hpp"
 #include "ms/sip/media_dialogs.hpp"
@@ -57,6 +59,8 @@ class MediaServer {
     common::TimePoint started_ = common::Clock::now();
     std::unique_ptr<common::EventLoop> loop_;
     std::unique_ptr<plane::MediaPlane> plane_;
+    std::unique_ptr<ivr::MediaFetcher> fetcher_;
+    std::unique_ptr<ivr::DiskWriter> writer_;
     PackageTable packages_;
     ControlDialogTable dialogs_;
     std::unique_ptr<ControlServer> control_;

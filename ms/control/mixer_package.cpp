@@ -144,6 +144,16 @@ void MixerPackage::claim(std::initializer_list<const std::string*> ids, ChannelI
     }
 }
 
+std::optional<MixerPackage::Outcome> MixerPackage::hidden(
+    std::initializer_list<const std::string*> ids) const {
+    for (const std::string* id : ids) {
+        if (mixer::isInternalId(*id))
+            return failure(common::Error(pm::status::kConnectionNotFound,
+                                         "connection " + *id + " does not exist"));
+    }
+    return std::nullopt;
+}
+
 bool MixerPackage::visible(const std::string& id, ChannelId me) const {
     if (plane_.graph().hasConference(id)) return plane_.conferenceOwner(id) == me;
     return plane_.connectionOwner(id) == me;
@@ -152,6 +162,10 @@ bool MixerPackage::visible(const std::string& id, ChannelId me) const {
 // --- conferences --------------------------------------------------------------------------
 
 Outcome MixerPackage::createConference(const pm::CreateConference& m, ChannelId me) {
+    if (m.conferenceId && mixer::isInternalId(*m.conferenceId))
+        return failure(common::Error(pm::status::kExecutionError,
+                                     "a conferenceid may not contain '#'"),
+                       m.conferenceId);
     if (m.conferenceId) {
         if (auto f = foreign({&*m.conferenceId}, me)) return forbidden(*f);
     }
@@ -184,7 +198,10 @@ Outcome MixerPackage::destroyConference(const pm::DestroyConference& m, ChannelI
     PARLEY_LOG_INFO(log(), "conference " << m.conferenceId << " destroyed by channel #" << me
                                          << " (" << teardown->unjoins.size() << " participants)");
     Outcome o = reply(pm::makeResponse(pm::status::kOk, "conference destroyed", m.conferenceId));
-    for (const auto& n : teardown->unjoins) o.events.push_back(toEvent(n));
+    for (const auto& n : teardown->unjoins) {
+        if (!mixer::isInternalId(n.id1) && !mixer::isInternalId(n.id2))
+            o.events.push_back(toEvent(n));
+    }
     o.events.push_back(toEvent(teardown->exit));
     return o;
 }
@@ -192,6 +209,7 @@ Outcome MixerPackage::destroyConference(const pm::DestroyConference& m, ChannelI
 // --- joins --------------------------------------------------------------------------------
 
 Outcome MixerPackage::join(const pm::Join& m, ChannelId me) {
+    if (auto h = hidden({&m.id1, &m.id2})) return *h;
     if (auto f = foreign({&m.id1, &m.id2}, me)) return forbidden(*f);
     if (auto st = plane_.graph().join(m.id1, m.id2, toStreamRequests(m.streams)); !st)
         return failure(st.error());
@@ -201,6 +219,7 @@ Outcome MixerPackage::join(const pm::Join& m, ChannelId me) {
 }
 
 Outcome MixerPackage::modifyJoin(const pm::ModifyJoin& m, ChannelId me) {
+    if (auto h = hidden({&m.id1, &m.id2})) return *h;
     if (auto f = foreign({&m.id1, &m.id2}, me)) return forbidden(*f);
     if (auto st = plane_.graph().modifyJoin(m.id1, m.id2, toStreamRequests(m.streams)); !st)
         return failure(st.error());
@@ -210,6 +229,7 @@ Outcome MixerPackage::modifyJoin(const pm::ModifyJoin& m, ChannelId me) {
 }
 
 Outcome MixerPackage::unjoin(const pm::Unjoin& m, ChannelId me) {
+    if (auto h = hidden({&m.id1, &m.id2})) return *h;
     if (auto f = foreign({&m.id1, &m.id2}, me)) return forbidden(*f);
     auto notice = plane_.graph().unjoin(m.id1, m.id2, toStreamRequests(m.streams));
     if (!notice) return failure(notice.error());
@@ -242,7 +262,10 @@ Outcome MixerPackage::audit(const pm::Audit& m, ChannelId me) const {
             pm::ConferenceAudit a;
             a.conferenceId = view.id;
             a.codecs = mixerCapabilities().codecs;
-            a.participants = view.participants;
+            std::vector<std::string> shown;
+            for (const auto& p : view.participants)
+                if (!mixer::isInternalId(p)) shown.push_back(p);
+            a.participants = std::move(shown);
             mixers.conferences.push_back(std::move(a));
         }
         for (const auto& j : g.joinViews()) {

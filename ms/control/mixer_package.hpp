@@ -81,6 +81,8 @@ class MixerPackage : public PackageHandler, public plane::PlaneObserver {
                                        ChannelId me) const;
     void claim(std::initializer_list<const std::string*> ids, ChannelId me);
     bool visible(const std::string& id, ChannelId me) const;
+    // A request naming an internal participant (an IVR dialog's) is refused as unknown.
+    std::optional<Outcome> hidden(std::initializer_list<const std::string*> ids) const;
     void sendEvents(ChannelId owner, const std::vector<proto::mixer::Event>& events);
 
     plane::MediaPlane& plane_;

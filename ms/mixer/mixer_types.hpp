@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "proto/packages/mixer/mixer_status.hpp"
@@ -45,6 +46,13 @@ struct VolumeRequest {
     }
     bool operator==(const VolumeRequest&) const = default;
 };
+
+// Internal participants (an IVR dialog playing into or recording a conference) are
+// connections named "ivr#<dialogid>": '#' cannot appear in a SIP tag, so no connectionid
+// collides, and the mixer package hides them from the AS (audits, events, requests).
+inline bool isInternalId(std::string_view id) {
+    return id.find('#') != std::string_view::npos;
+}
 
 inline constexpr double kDefaultAgcTargetDbfs = -20.0;
 inline constexpr std::uint32_t kDefaultPriority = 100;

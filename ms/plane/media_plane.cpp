@@ -4,6 +4,7 @@
 
 #include "common/log.hpp"
 #include "ms/plane/plan_split.hpp"
+#include "proto/packages/ivr/status.hpp"
 
 namespace parley::ms::plane {
 
@@ -136,6 +137,8 @@ common::Status MediaPlane::addLeg(const std::string& id, rtp::PortPair ports,
     leg->id = id;
     leg->rtp = std::make_unique<rtp::RtpSession>(std::move(ports), params, config_.rtp,
                                                  common::Clock::now());
+    for (const auto& f : params.formats)
+        if (f.codec == rtp::Codec::TelephoneEvent) leg->digitsOut = true;
     Leg record;
     record.key = leg->key;
     record.worker = leastLoaded(legWorkers_, workers_.size());
@@ -171,6 +174,7 @@ void MediaPlane::removeLeg(const std::string& id) {
     Leg record = std::move(it->second);
     legs_.erase(it);
     legWorkers_.erase(id);
+    if (record.pendingRunner) record.pendingRunner->targetGone(common::Clock::now());
     auto notices = graph_.removeConnection(id);
     // In transit: the leg is dropped when it comes back through the control thread.
     if (!record.inTransit) workers_[record.worker]->drop(record.key);
@@ -196,15 +200,31 @@ void MediaPlane::onReturned(std::shared_ptr<LegPtr> box) {
     auto it = legs_.find(leg->id);
     if (it == legs_.end() || it->second.key != leg->key) {
         // Removed while moving: stop it here.
+        if (leg->dialog) leg->dialog->targetGone(common::Clock::now());
+        if (!leg->rtp) return;
         leg->rtp->sendBye(common::Clock::now());
         onDropped(leg->id, leg->rtp->counters());
         return;
     }
     Leg& record = it->second;
     record.inTransit = false;
-    if (record.pending) {
+    if (record.pending && leg->rtp) {
         leg->rtp->updateMedia(*record.pending);
-        record.pending.reset();
+        leg->digitsOut = false;
+        for (const auto& f : record.pending->formats)
+            if (f.codec == rtp::Codec::TelephoneEvent) leg->digitsOut = true;
+    }
+    record.pending.reset();
+    if (record.pendingRunner) {
+        if (leg->dialog && !leg->dialog->ended())
+            record.pendingRunner->terminate(true, common::Clock::now());
+        else
+            leg->dialog = std::move(record.pendingRunner);
+        record.pendingRunner.reset();
+    }
+    if (record.pendingTerminate && leg->dialog) {
+        leg->dialog->terminate(*record.pendingTerminate, common::Clock::now());
+        record.pendingTerminate.reset();
     }
     ++counters_.legMoves;
     PARLEY_LOG_DEBUG(log(), "leg " << leg->id << " moved to worker " << record.worker);
@@ -238,6 +258,8 @@ void MediaPlane::commit() {
         if (!conferenceWorkers_.count(id))
             conferenceWorkers_.emplace(id, leastLoaded(legWorkers_, workers_.size()));
     }
+
+    checkDialogTargets();
 
     // Co-location: move what must move.
     for (const Move& m : colocate(graph_, legWorkers_, conferenceWorkers_)) {
@@ -290,6 +312,137 @@ void MediaPlane::commit() {
         workers_[w]->applyPlan(std::move(p));
         ++counters_.plansPosted;
     }
+}
+
+// --- IVR dialogs --------------------------------------------------------------------------
+
+ivr::DialogEvents MediaPlane::dialogEvents() {
+    ivr::DialogEvents ev;
+    ev.notice = [this](ivr::DialogNotice n) {
+        postToControl([this, n = std::move(n)] {
+            if (dialogObserver_) dialogObserver_->onDialogNotice(n);
+        });
+    };
+    ev.ended = [this](ivr::DialogEnd end) {
+        auto box = std::make_shared<ivr::DialogEnd>(std::move(end));
+        postToControl([this, box] { onDialogEnded(std::move(*box)); });
+    };
+    return ev;
+}
+
+common::Status MediaPlane::startDialog(const std::string& dialogId, bool onConference,
+                                       const std::string& target,
+                                       std::unique_ptr<ivr::DialogRunner> runner,
+                                       const std::vector<mixer::StreamRequest>& streams) {
+    namespace st = proto::ivr::status;
+    if (dialogs_.count(dialogId)) return Error(st::kDialogIdExists, "dialog " + dialogId + " runs already");
+    if (!onConference) {
+        auto it = legs_.find(target);
+        if (it == legs_.end() || it->second.internal)
+            return Error(st::kConnectionIdNotFound, "no connection " + target);
+        Leg& record = it->second;
+        if (!record.dialogId.empty())
+            return Error(st::kUnsupportedMultipleDialogs,
+                         "dialog " + record.dialogId + " already runs on connection " + target);
+        record.dialogId = dialogId;
+        dialogs_.emplace(dialogId, target);
+        if (record.inTransit)
+            record.pendingRunner = std::move(runner);  // attached when the leg arrives
+        else
+            workers_[record.worker]->attachDialog(record.key, std::move(runner));
+        PARLEY_LOG_INFO(log(), "dialog " << dialogId << " started on connection " << target);
+        return {};
+    }
+    if (!graph_.hasConference(target))
+        return Error(st::kConferenceIdNotFound, "no conference " + target);
+    const std::string legId = std::string(kDialogLegPrefix) + dialogId;
+    if (legs_.count(legId)) return Error(st::kDialogIdExists, "dialog " + dialogId + " runs already");
+    if (auto s = graph_.addConnection(legId); !s)
+        return Error(st::kOtherExecutionError, s.error().message);
+    if (auto s = graph_.join(legId, target, streams); !s) {
+        (void)graph_.removeConnection(legId);
+        const int code = s.error().code == mixer::status::kConferenceFull
+                             ? st::kOtherExecutionError
+                             : st::kIncompatibleStream;
+        return Error(code, "cannot join the dialog to conference " + target + ": " +
+                               s.error().message);
+    }
+    auto leg = std::make_unique<WorkerLeg>();
+    leg->key = nextKey_++;
+    leg->id = legId;
+    leg->dialog = std::move(runner);
+    Leg record;
+    record.key = leg->key;
+    record.internal = true;
+    record.dialogId = dialogId;
+    record.dialogConference = target;
+    auto cw = conferenceWorkers_.find(target);
+    record.worker = cw != conferenceWorkers_.end() ? cw->second
+                                                   : leastLoaded(legWorkers_, workers_.size());
+    legWorkers_[legId] = record.worker;
+    workers_[record.worker]->adopt(std::move(leg));
+    legs_.emplace(legId, std::move(record));
+    dialogs_.emplace(dialogId, legId);
+    PARLEY_LOG_INFO(log(), "dialog " << dialogId << " started on conference " << target);
+    commit();
+    return {};
+}
+
+void MediaPlane::terminateDialog(const std::string& dialogId, bool immediate) {
+    auto d = dialogs_.find(dialogId);
+    if (d == dialogs_.end()) return;
+    auto it = legs_.find(d->second);
+    if (it == legs_.end()) return;
+    Leg& record = it->second;
+    if (record.inTransit) {
+        record.pendingTerminate = immediate || record.pendingTerminate.value_or(false);
+        return;
+    }
+    workers_[record.worker]->terminateDialog(record.key, immediate);
+}
+
+std::optional<std::string> MediaPlane::dialogTarget(const std::string& dialogId) const {
+    auto d = dialogs_.find(dialogId);
+    if (d == dialogs_.end()) return std::nullopt;
+    auto it = legs_.find(d->second);
+    if (it == legs_.end()) return std::nullopt;
+    return it->second.internal ? it->second.dialogConference : d->second;
+}
+
+void MediaPlane::checkDialogTargets() {
+    for (auto& [id, record] : legs_) {
+        if (!record.internal || record.goneSent || graph_.hasConference(record.dialogConference))
+            continue;
+        record.goneSent = true;
+        if (record.inTransit)
+            record.pendingTerminate = true;
+        else
+            workers_[record.worker]->dialogTargetGone(record.key);
+    }
+}
+
+void MediaPlane::onDialogEnded(ivr::DialogEnd end) {
+    auto d = dialogs_.find(end.dialogId);
+    if (d != dialogs_.end()) {
+        const std::string legId = d->second;
+        dialogs_.erase(d);
+        auto it = legs_.find(legId);
+        if (it != legs_.end() && it->second.dialogId == end.dialogId) {
+            if (it->second.internal) {
+                Leg record = std::move(it->second);
+                legs_.erase(it);
+                legWorkers_.erase(legId);
+                (void)graph_.removeConnection(legId);
+                if (!record.inTransit) workers_[record.worker]->drop(record.key);
+                commit();
+            } else {
+                it->second.dialogId.clear();
+            }
+        }
+    }
+    PARLEY_LOG_INFO(log(), "dialog " << end.dialogId << " ended, status " << end.status
+                                     << (end.reason ? " (" + *end.reason + ")" : std::string()));
+    if (dialogObserver_) dialogObserver_->onDialogEnd(std::move(end));
 }
 
 // --- ownership ----------------------------------------------------------------------------

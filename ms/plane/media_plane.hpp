@@ -37,6 +37,7 @@
 #include "common/net.hpp"
 #include "common/result.hpp"
 #include "ms/control/control_dialog_table.hpp"
+#include "ms/ivr/dialog_runner.hpp"
 #include "ms/mixer/join_graph.hpp"
 #include "ms/mixer/mix_plan.hpp"
 #include "ms/plane/media_worker.hpp"
@@ -64,6 +65,18 @@ class PlaneObserver {
                                   const std::vector<mixer::UnjoinNotice>& notices) = 0;
     virtual void onDigit(const std::string& id, const rtp::DigitEvent& digit) = 0;
 };
+
+// IVR dialogs end and notify through here (control thread).
+class DialogObserver {
+  public:
+    virtual ~DialogObserver() = default;
+    virtual void onDialogNotice(const ivr::DialogNotice& notice) = 0;
+    virtual void onDialogEnd(ivr::DialogEnd end) = 0;
+};
+
+// A conference dialog's internal participant: "ivr#<dialogid>" (mixer::isInternalId).
+inline constexpr std::string_view kDialogLegPrefix = "ivr#";
+using mixer::isInternalId;
 
 struct LegOptions {
     std::vector<mixer::MediaStream> streams{mixer::MediaStream{}};
@@ -97,6 +110,7 @@ class MediaPlane {
     void stop();
 
     void setObserver(PlaneObserver* observer) { observer_ = observer; }
+    void setDialogObserver(DialogObserver* observer) { dialogObserver_ = observer; }
     std::size_t workerCount() const { return workers_.size(); }
     const common::SocketAddress& rtpAddress() const { return ports_.localAddress(); }
 
@@ -118,6 +132,24 @@ class MediaPlane {
     const mixer::JoinGraph& graph() const { return graph_; }
     // After graph changes: placement, plans. Cheap when the revision did not move.
     void commit();
+
+    // --- IVR dialogs (RFC 6231) ---
+    // The events a DialogRunner must be built with: they reach the DialogObserver on the
+    // control thread (after the plane has cleaned up behind an ended dialog).
+    ivr::DialogEvents dialogEvents();
+    // Starts a runner on a connection (Error 407 when it is not a leg here; 432 when a
+    // dialog already runs on it) or on a conference (408 when unknown): an internal
+    // participant joins the conference with `streams` (direction relative to the dialog:
+    // sendrecv plays into and records the mix) and carries the runner. Error 405 when the
+    // dialog id is running already.
+    common::Status startDialog(const std::string& dialogId, bool onConference,
+                               const std::string& target, std::unique_ptr<ivr::DialogRunner> runner,
+                               const std::vector<mixer::StreamRequest>& streams = {});
+    // Ends a running dialog (the end arrives through the DialogObserver).
+    void terminateDialog(const std::string& dialogId, bool immediate);
+    bool hasDialog(const std::string& dialogId) const { return dialogs_.count(dialogId) != 0; }
+    // The connection or conference a running dialog is on.
+    std::optional<std::string> dialogTarget(const std::string& dialogId) const;
 
     // --- ownership ---
     ChannelId connectionOwner(const std::string& id) const;
@@ -147,12 +179,21 @@ class MediaPlane {
         ChannelId owner = 0;
         std::function<void()> hangUp;
         std::string peer;
+        bool digitsOut = false;         // telephone-event negotiated
+        std::string dialogId;           // the IVR dialog running on it, if any
+        std::string dialogConference;   // internal leg: the conference it serves
+        bool internal = false;
+        bool goneSent = false;                   // internal leg: target-gone told
+        std::optional<bool> pendingTerminate;    // immediate?, to apply after a move
+        std::unique_ptr<ivr::DialogRunner> pendingRunner;  // to attach after a move
     };
 
     WorkerEvents eventsFor(std::size_t worker);
     void postToControl(std::function<void()> task);
     void onReturned(std::shared_ptr<LegPtr> leg);
     void onDropped(const std::string& id, const rtp::RtpCounters& counters);
+    void onDialogEnded(ivr::DialogEnd end);
+    void checkDialogTargets();
 
     common::EventLoop& control_;
     MediaPlaneConfig config_;
@@ -167,6 +208,8 @@ class MediaPlane {
     std::uint64_t committedRevision_ = ~std::uint64_t{0};
     std::uint64_t nextKey_ = 1;
     PlaneObserver* observer_ = nullptr;
+    DialogObserver* dialogObserver_ = nullptr;
+    std::map<std::string, std::string, std::less<>> dialogs_;  // dialogid -> leg id
     PlaneStats counters_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -50,24 +50,35 @@ common::Status MediaWorker::start() {
     if (running_) return {};
     timerFd_ = common::Fd(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
     if (!timerFd_) return common::Error(errno, std::string("timerfd: ") + std::strerror(errno));
-    // Steady clock and CLOCK_MONOTONIC are the same clock on Linux.
-    nextDeadline_ = Clock::now() + kTickPeriod;
-    itimerspec spec{};
-    spec.it_value = toTimespec(nextDeadline_);
-    spec.it_interval.tv_nsec = static_cast<long>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(kTickPeriod).count());
-    if (::timerfd_settime(timerFd_.get(), TFD_TIMER_ABSTIME, &spec, nullptr) != 0)
-        return common::Error(errno, std::string("timerfd_settime: ") + std::strerror(errno));
     if (auto st = loop_.watch(timerFd_.get(), common::EventLoop::kReadable,
                               [this](std::uint32_t) { onTimer(); });
         !st)
         return st;
+    // The tick starts with the first leg (rebind()): an empty worker sleeps.
     running_ = true;
     thread_ = std::thread([this] {
         pthread_setname_np(pthread_self(), ("parley-media" + std::to_string(index_)).c_str());
         loop_.run();
     });
     return {};
+}
+
+void MediaWorker::armTimer(bool on) {
+    if (on == timerArmed_) return;
+    itimerspec spec{};
+    if (on) {
+        // Steady clock and CLOCK_MONOTONIC are the same clock on Linux.
+        nextDeadline_ = Clock::now() + kTickPeriod;
+        spec.it_value = toTimespec(nextDeadline_);
+        spec.it_interval.tv_nsec = static_cast<long>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(kTickPeriod).count());
+    }
+    if (::timerfd_settime(timerFd_.get(), TFD_TIMER_ABSTIME, &spec, nullptr) != 0) {
+        PARLEY_LOG_ERROR(log(), "worker " << index_ << ": timerfd_settime: " << std::strerror(errno));
+        return;
+    }
+    timerArmed_ = on;
+    armed_.store(on, std::memory_order_relaxed);
 }
 
 void MediaWorker::stop() {
@@ -89,16 +100,24 @@ void MediaWorker::adopt(LegPtr leg) {
     auto box = std::make_shared<LegPtr>(std::move(leg));
     loop_.post([this, box] {
         LegPtr l = std::move(*box);
-        if (!l || !l->rtp) return;
+        if (!l || (!l->rtp && !l->dialog)) return;
         WorkerLeg* self = l.get();
-        l->rtp->setDigitCallback([this, self](const rtp::DigitEvent& d) {
-            forwardDigit(*self, d);
-            if (events_.digit) events_.digit(self->id, d);
-        });
-        l->packetsAtCheck = l->rtp->counters().packetsIn;
-        l->lastPacket = Clock::now();
+        const TimePoint now = Clock::now();
+        if (l->rtp) {
+            l->rtp->setDigitCallback([this, self](const rtp::DigitEvent& d) {
+                forwardDigit(*self, d);
+                if (self->dialog) {
+                    const TimePoint at = Clock::now();
+                    self->dialog->onRtpDigit(d.digit, at - d.duration, at);
+                }
+                if (events_.digit) events_.digit(self->id, d);
+            });
+            l->packetsAtCheck = l->rtp->counters().packetsIn;
+            watchLeg(*l);
+        }
+        l->lastPacket = now;
         l->noMediaReported = false;
-        watchLeg(*l);
+        if (l->dialog && !l->dialog->started()) startRunner(*l, now);
         const std::uint64_t key = l->key;
         legs_[key] = std::move(l);
         rebind();
@@ -108,7 +127,10 @@ void MediaWorker::adopt(LegPtr leg) {
 void MediaWorker::update(std::uint64_t key, rtp::MediaParams media) {
     loop_.post([this, key, media = std::move(media)] {
         auto it = legs_.find(key);
-        if (it == legs_.end()) return;
+        if (it == legs_.end() || !it->second->rtp) return;
+        it->second->digitsOut = false;
+        for (const auto& f : media.formats)
+            if (f.codec == rtp::Codec::TelephoneEvent) it->second->digitsOut = true;
         it->second->rtp->updateMedia(media);
         it->second->lastPacket = Clock::now();
     });
@@ -120,9 +142,12 @@ void MediaWorker::drop(std::uint64_t key) {
         if (it == legs_.end()) return;
         LegPtr leg = std::move(it->second);
         legs_.erase(it);
-        unwatchLeg(*leg);
-        leg->rtp->sendBye(Clock::now());
+        const TimePoint now = Clock::now();
+        if (leg->dialog) leg->dialog->targetGone(now);
         rebind();
+        if (!leg->rtp) return;
+        unwatchLeg(*leg);
+        leg->rtp->sendBye(now);
         if (events_.dropped) events_.dropped(leg->id, leg->rtp->counters());
         // The RtpSession closes its sockets and gives the ports back here.
     });
@@ -134,12 +159,62 @@ void MediaWorker::release(std::uint64_t key) {
         if (it == legs_.end()) return;
         LegPtr leg = std::move(it->second);
         legs_.erase(it);
-        unwatchLeg(*leg);
-        leg->rtp->setDigitCallback({});
+        if (leg->rtp) {
+            unwatchLeg(*leg);
+            leg->rtp->setDigitCallback({});
+        }
         leg->planIndex = mixer::kNoIndex;
         rebind();
         if (events_.returned) events_.returned(std::make_shared<LegPtr>(std::move(leg)));
     });
+}
+
+void MediaWorker::attachDialog(std::uint64_t key, std::unique_ptr<ivr::DialogRunner> runner) {
+    auto box = std::make_shared<std::unique_ptr<ivr::DialogRunner>>(std::move(runner));
+    loop_.post([this, key, box] {
+        auto it = legs_.find(key);
+        const TimePoint now = Clock::now();
+        if (it == legs_.end()) {
+            // The leg ended between the request and now: the dialog's target is gone.
+            (*box)->targetGone(now);
+            return;
+        }
+        WorkerLeg& leg = *it->second;
+        if (leg.dialog && !leg.dialog->ended()) {
+            // The control side allows one dialog per connection; a race lost here ends
+            // the newcomer rather than the running one.
+            (*box)->terminate(true, now);
+            return;
+        }
+        leg.dialog = std::move(*box);
+        startRunner(leg, now);
+    });
+}
+
+void MediaWorker::terminateDialog(std::uint64_t key, bool immediate) {
+    loop_.post([this, key, immediate] {
+        auto it = legs_.find(key);
+        if (it == legs_.end() || !it->second->dialog) return;
+        it->second->dialog->terminate(immediate, Clock::now());
+    });
+}
+
+void MediaWorker::dialogTargetGone(std::uint64_t key) {
+    loop_.post([this, key] {
+        auto it = legs_.find(key);
+        if (it == legs_.end() || !it->second->dialog) return;
+        it->second->dialog->targetGone(Clock::now());
+    });
+}
+
+void MediaWorker::startRunner(WorkerLeg& leg, TimePoint now) {
+    if (leg.rtp && leg.digitsOut) {
+        rtp::RtpSession* session = leg.rtp.get();
+        leg.dialog->setDigitSink([session](char digit, std::chrono::milliseconds duration) {
+            (void)session->sendDigit(digit, duration);
+        });
+    }
+    leg.dialog->start(now);
 }
 
 void MediaWorker::applyPlan(mixer::MixPlan plan) {
@@ -169,12 +244,14 @@ WorkerStats MediaWorker::stats() const {
     s.strangers = strangers_.load(std::memory_order_relaxed);
     s.rtcpMalformed = rtcpMalformed_.load(std::memory_order_relaxed);
     s.jitterOverflow = jitterOverflow_.load(std::memory_order_relaxed);
+    s.ticking = armed_.load(std::memory_order_relaxed);
     return s;
 }
 
 // --- worker thread ------------------------------------------------------------------------
 
 void MediaWorker::watchLeg(WorkerLeg& leg) {
+    if (!leg.rtp) return;
     WorkerLeg* p = &leg;
     auto st = loop_.watch(leg.rtp->rtpFd(), common::EventLoop::kReadable,
                           [p](std::uint32_t) { p->rtp->onRtpReadable(Clock::now()); });
@@ -187,6 +264,7 @@ void MediaWorker::watchLeg(WorkerLeg& leg) {
 }
 
 void MediaWorker::unwatchLeg(WorkerLeg& leg) {
+    if (!leg.rtp) return;
     loop_.unwatch(leg.rtp->rtpFd());
     loop_.unwatch(leg.rtp->rtcpFd());
 }
@@ -208,6 +286,7 @@ void MediaWorker::rebind() {
         }
     }
     legCount_.store(legs_.size(), std::memory_order_relaxed);
+    armTimer(!legs_.empty());
 }
 
 void MediaWorker::forwardDigit(const WorkerLeg& from, const rtp::DigitEvent& digit) {
@@ -215,7 +294,7 @@ void MediaWorker::forwardDigit(const WorkerLeg& from, const rtp::DigitEvent& dig
     const mixer::MixPlan& plan = engine_.plan();
     for (std::size_t i = 0; i < plan.routes.size() && i < planLegs_.size(); ++i) {
         WorkerLeg* to = planLegs_[i];
-        if (to == nullptr) continue;
+        if (to == nullptr || !to->rtp) continue;
         for (const auto& r : plan.routes[i]) {
             if (r.kind != mixer::MixPlan::Route::Kind::connection ||
                 r.connection != from.planIndex || r.output.clamp)
@@ -252,12 +331,33 @@ void MediaWorker::onTimer() {
 
 void MediaWorker::runTick(TimePoint now) {
     for (WorkerLeg* leg : order_) {
-        leg->rtp->tick(now);
-        leg->rtp->pullFrame(leg->in);
+        if (leg->rtp) {
+            leg->rtp->tick(now);
+            leg->rtp->pullFrame(leg->in);
+        } else {
+            leg->in.clear();
+        }
+        if (leg->dialog) {
+            leg->dialog->onTick(now);
+            // A conference dialog's prompt is its participant's input to the mix.
+            if (!leg->rtp) leg->dialog->playout(leg->in);
+        }
     }
     engine_.runTick(inputs_, outputs_);
     for (WorkerLeg* leg : order_) {
-        leg->rtp->pushFrame(leg->planIndex != mixer::kNoIndex ? leg->out : silence_);
+        const bool planned = leg->planIndex != mixer::kNoIndex;
+        if (!leg->rtp) {
+            if (leg->dialog) leg->dialog->listen(planned ? leg->out : silence_, now);
+        } else if (leg->dialog) {
+            leg->dialog->listen(leg->in, now);
+            if (!planned) leg->out.clear();
+            leg->dialog->playout(leg->out);
+            leg->rtp->pushFrame(leg->out);
+        } else {
+            leg->rtp->pushFrame(planned ? leg->out : silence_);
+        }
+        // A runner that reported its end is done with the media.
+        if (leg->dialog && leg->dialog->ended()) leg->dialog.reset();
     }
     if (talkersSubscribed_) {
         auto reports = engine_.pollActiveTalkers(now);
@@ -271,6 +371,7 @@ void MediaWorker::runTick(TimePoint now) {
 void MediaWorker::checkMedia(TimePoint now) {
     std::uint64_t in = 0, out = 0, malformed = 0, strangers = 0, rtcpMalformed = 0, overflow = 0;
     for (WorkerLeg* leg : order_) {
+        if (!leg->rtp) continue;
         const rtp::RtpCounters& c = leg->rtp->counters();
         in += c.packetsIn;
         out += c.packetsOut;
@@ -286,6 +387,7 @@ void MediaWorker::checkMedia(TimePoint now) {
     rtcpMalformed_.store(rtcpMalformed, std::memory_order_relaxed);
     jitterOverflow_.store(overflow, std::memory_order_relaxed);
     for (WorkerLeg* leg : order_) {
+        if (!leg->rtp) continue;
         const std::uint64_t packets = leg->rtp->counters().packetsIn;
         if (packets != leg->packetsAtCheck) {
             leg->packetsAtCheck = packets;

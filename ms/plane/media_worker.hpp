@@ -15,6 +15,9 @@
 //   another worker: that is how legs move between workers (unwatch on the old loop, watch
 //   on the new one).
 //
+// The tick runs only while the worker has legs: an empty worker disarms its timer and
+// sleeps in epoll, so idle conferences cost nothing.
+//
 // The tick (every 20 ms, for each leg in a fixed order): RtpSession::tick(now),
 // pullFrame(in); MixEngine::runTick(inputs, outputs); pushFrame(out, or silence for a leg
 // that no plan routes). `now` is the tick's deadline, not the wake-up time. When the thread
@@ -22,6 +25,16 @@
 // (the outgoing streams keep their rate); older ones are skipped and counted. No
 // allocation, lock or blocking call happens on the tick: the pointer arrays it walks are
 // rebuilt when a command changes the legs or the plan.
+//
+// IVR dialogs (RFC 6231): a leg may carry one DialogRunner. On a connection's leg the runner
+// hears what the connection sends (record, in-band DTMF), gets its RFC 4733 digits, and adds
+// its prompt to what the connection hears. A dialog on a conference runs on an internal leg
+// with no RTP (id "ivr#<dialogid>", joined to the conference in the JoinGraph like a
+// participant): what the runner plays is that participant's input to the mix, and what it
+// hears is the conference mix (minus its own prompt), which is what it records. The runner
+// moves with its leg. The runner reports to the control thread itself (its DialogEvents
+// post there); when it has ended the worker destroys it. A leg dropped (BYE) ends its runner
+// first with "target gone".
 //
 // Digits: an RFC 4733 digit received on a leg is sent on (as RFC 4733, sendDigit()) to every
 // leg that hears that leg through a direct connection-to-connection route whose flow is not
@@ -45,6 +58,7 @@
 
 #include "common/event_loop.hpp"
 #include "common/net.hpp"
+#include "ms/ivr/dialog_runner.hpp"
 #include "ms/media/audio_frame.hpp"
 #include "ms/mixer/mix_engine.hpp"
 #include "ms/rtp/rtp_session.hpp"
@@ -56,8 +70,10 @@ inline constexpr std::uint64_t kMaxCatchUpTicks = 5;
 
 struct WorkerLeg {
     std::uint64_t key = 0;  // unique per leg for the process's life
-    std::string id;         // connectionid
-    std::unique_ptr<rtp::RtpSession> rtp;
+    std::string id;         // connectionid, or "ivr#<dialogid>" for an internal leg
+    std::unique_ptr<rtp::RtpSession> rtp;  // null for an internal (conference dialog) leg
+    std::unique_ptr<ivr::DialogRunner> dialog;
+    bool digitsOut = false;  // the connection negotiated telephone-event (RFC 4733 <dtmf>)
     media::AudioFrame in;
     media::AudioFrame out;
     std::size_t planIndex = mixer::kNoIndex;  // in the worker's current plan
@@ -92,6 +108,7 @@ struct WorkerStats {
     std::uint64_t strangers = 0;  // RTP and RTCP from a source other than the latched one
     std::uint64_t rtcpMalformed = 0;
     std::uint64_t jitterOverflow = 0;  // frames dropped by full jitter buffers (floods)
+    bool ticking = false;              // the 20 ms timer is armed (the worker has legs)
 };
 
 class MediaWorker {
@@ -112,18 +129,24 @@ class MediaWorker {
     void drop(std::uint64_t key);
     void release(std::uint64_t key);  // hand the leg back (events.returned)
     void applyPlan(mixer::MixPlan plan);
+    // IVR: start a dialog on a leg (the runner's start() runs there); end it.
+    void attachDialog(std::uint64_t key, std::unique_ptr<ivr::DialogRunner> runner);
+    void terminateDialog(std::uint64_t key, bool immediate);
+    void dialogTargetGone(std::uint64_t key);
 
     // Any thread: counters kept with relaxed atomics.
     WorkerStats stats() const;
 
   private:
     void onTimer();
+    void armTimer(bool on);
     void runTick(common::TimePoint now);
     void rebind();
     void watchLeg(WorkerLeg& leg);
     void unwatchLeg(WorkerLeg& leg);
     void checkMedia(common::TimePoint now);
     void forwardDigit(const WorkerLeg& from, const rtp::DigitEvent& digit);
+    void startRunner(WorkerLeg& leg, common::TimePoint now);
 
     const std::size_t index_;
     WorkerEvents events_;
@@ -132,6 +155,7 @@ class MediaWorker {
     common::Fd timerFd_;
     std::thread thread_;
     bool running_ = false;
+    bool timerArmed_ = false;
 
     // Worker thread state.
     std::map<std::uint64_t, LegPtr> legs_;
@@ -157,6 +181,7 @@ class MediaWorker {
     std::atomic<std::uint64_t> strangers_{0};
     std::atomic<std::uint64_t> rtcpMalformed_{0};
     std::atomic<std::uint64_t> jitterOverflow_{0};
+    std::atomic<bool> armed_{false};
 };
 
 }  // namespace parley::ms::plane

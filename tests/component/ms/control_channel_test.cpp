@@ -269,7 +269,7 @@ TEST_CASE("ms: SYNC, K-ALIVE, package dispatch and framework errors on the wire"
         CHECK(contains(r.body, "status=\"400\""));
         CHECK(contains(r.body, "dialogid=\"d1\""));
     }
-    SECTION("createconference is carried out; IVR requests not yet (439)") {
+    SECTION("createconference is carried out; a dialog on an unknown connection gets 407") {
         std::string create =
             "<mscmixer version=\"1.0\" xmlns=\"urn:ietf:params:xml:ns:msc-mixer\">"
             "<createconference conferenceid=\"c1\"/></mscmixer>";
@@ -285,7 +285,7 @@ TEST_CASE("ms: SYNC, K-ALIVE, package dispatch and framework errors on the wire"
         auto i = roundTrip(
             CfwClient::controlText("ds000001", "msc-ivr/1.0", "application/msc-ivr+xml", start));
         CHECK(i.status == 200);
-        CHECK(contains(i.body, "status=\"439\""));
+        CHECK(contains(i.body, "status=\"407\""));
     }
     SECTION("/health and /metrics count the channel") {
         auto [hs, health] = httpGet(cd.ms.httpPort, "/health");

@@ -17,6 +17,11 @@ const std::string& mixerRoot() {
     return root;
 }
 
+std::string ivrBody(const std::string& inner) {
+    return "<mscivr version=\"1.0\" xmlns=\"urn:ietf:params:xml:ns:msc-ivr\">" + inner +
+           "</mscivr>";
+}
+
 std::string mixerBody(const std::string& inner) {
     return mixerRoot() + inner + "</mscmixer>";
 }
@@ -95,8 +100,26 @@ bool ControlAs::pump(std::chrono::milliseconds timeout) {
         responses_.push_back(std::move(*m));
         return true;
     }
+    if (m->method == "REPORT") {
+        (void)cfw_->send("CFW " + m->transId + " 200\r\n\r\n");
+        if (m->reportStatus == proto::cfw::ReportStatus::Terminate) {
+            // The final answer of an accepted request: kept as if it were the response.
+            proto::cfw::Message r = proto::cfw::Message::response(m->transId, 200);
+            r.body = m->body;
+            r.contentType = m->contentType;
+            responses_.push_back(std::move(r));
+        }
+        return true;
+    }
     if (m->method == "CONTROL") {
         (void)cfw_->send("CFW " + m->transId + " 200\r\n\r\n");
+        if (m->body.find("mscivr") != std::string::npos) {
+            auto parsed = proto::ivr::parse(m->body, proto::ivr::ParseOptions{});
+            if (parsed) {
+                if (auto* e = std::get_if<proto::ivr::Event>(&*parsed)) ivrEvents_.push_back(*e);
+            }
+            return true;
+        }
         auto parsed = pm::parse(m->body, pm::ParseOptions{pm::Leniency::tolerant, {}});
         if (parsed) {
             if (auto* e = std::get_if<pm::Event>(&*parsed)) events_.push_back(*e);
@@ -130,6 +153,106 @@ ControlAs::Reply ControlAs::request(const std::string& body, std::chrono::millis
             deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0 || !pump(left)) return r;
     }
+}
+
+ControlAs::IvrReply ControlAs::ivrRequest(const std::string& body,
+                                          std::chrono::milliseconds timeout) {
+    IvrReply r;
+    if (!cfw_) return r;
+    char tid[16];
+    std::snprintf(tid, sizeof tid, "iv%06d", nextTid_++);
+    if (!cfw_->send(CfwClient::controlText(tid, "msc-ivr/1.0", "application/msc-ivr+xml", body)))
+        return r;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        bool again = false;
+        for (auto it = responses_.begin(); it != responses_.end(); ++it) {
+            if (it->transId != tid) continue;
+            const int status = it->status;
+            const std::string text = it->body;
+            responses_.erase(it);
+            if (status == 202) {
+                r.accepted = true;
+                again = true;
+                break;
+            }
+            r.status = status;
+            r.body = text;
+            if (!r.body.empty()) {
+                auto m = proto::ivr::parse(r.body, proto::ivr::ParseOptions{});
+                if (m) r.message = *m;
+            }
+            return r;
+        }
+        if (again) continue;
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0 || !pump(left)) return r;
+    }
+}
+
+proto::ivr::Response ControlAs::ivrResponse(const std::string& body,
+                                            std::chrono::milliseconds timeout) {
+    IvrReply r = ivrRequest(body, timeout);
+    INFO(body);
+    REQUIRE(r.status == 200);
+    REQUIRE(r.message);
+    REQUIRE(std::holds_alternative<proto::ivr::Response>(*r.message));
+    return std::get<proto::ivr::Response>(*r.message);
+}
+
+std::optional<proto::ivr::Event> ControlAs::waitIvrEvent(const std::string& dialogId,
+                                                         std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        for (auto it = ivrEvents_.begin(); it != ivrEvents_.end(); ++it) {
+            if (it->dialogId != dialogId) continue;
+            proto::ivr::Event e = *it;
+            ivrEvents_.erase(it);
+            return e;
+        }
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0 || !pump(left)) return std::nullopt;
+    }
+}
+
+std::optional<proto::ivr::DialogExit> ControlAs::waitDialogExit(const std::string& dialogId,
+                                                                std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return std::nullopt;
+        auto e = waitIvrEvent(dialogId, left);
+        if (!e) return std::nullopt;
+        if (auto* exit = std::get_if<proto::ivr::DialogExit>(&e->notification)) return *exit;
+        if (auto* n = std::get_if<proto::ivr::DtmfNotify>(&e->notification))
+            notices_.emplace_back(dialogId, *n);
+    }
+}
+
+std::vector<proto::ivr::DtmfNotify> ControlAs::takeNotices(const std::string& dialogId) {
+    std::vector<proto::ivr::DtmfNotify> out;
+    for (auto it = ivrEvents_.begin(); it != ivrEvents_.end();) {
+        if (it->dialogId == dialogId) {
+            if (auto* n = std::get_if<proto::ivr::DtmfNotify>(&it->notification)) {
+                notices_.emplace_back(dialogId, *n);
+                it = ivrEvents_.erase(it);
+                continue;
+            }
+        }
+        ++it;
+    }
+    for (auto it = notices_.begin(); it != notices_.end();) {
+        if (it->first == dialogId) {
+            out.push_back(it->second);
+            it = notices_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    return out;
 }
 
 pm::Response ControlAs::response(const std::string& body) {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "proto/cfw/message.hpp"
+#include "proto/packages/ivr/ivr.hpp"
 #include "proto/packages/mixer/mixer_codec.hpp"
 #include "tests/component/ms/ms_harness.hpp"
 #include "tests/support/media/test_rtp_endpoint.hpp"
@@ -40,6 +41,7 @@ inline constexpr auto kToneTimeout = 15s;
 
 const std::string& mixerRoot();                   // "<mscmixer version=... xmlns=...>"
 std::string mixerBody(const std::string& inner);  // wraps in <mscmixer>...</mscmixer>
+std::string ivrBody(const std::string& inner);    // wraps in <mscivr>...</mscivr>
 
 struct Phone {
     std::string name;
@@ -126,6 +128,26 @@ class ControlAs {
     }
     void drainEvents(std::chrono::milliseconds quiet = 300ms);
 
+    // msc-ivr/1.0: a CONTROL with this body; waits for the final answer (a 202 is followed
+    // by the REPORT that carries it). events_ keeps mixer events, ivrEvents_ IVR ones.
+    struct IvrReply {
+        int status = 0;  // framework status of the final answer; 0: none in time
+        bool accepted = false;  // answered 202 first
+        std::string body;
+        std::optional<proto::ivr::Message> message;
+    };
+    IvrReply ivrRequest(const std::string& body, std::chrono::milliseconds timeout = 40s);
+    // The package <response> (REQUIREs a final answer carrying one).
+    proto::ivr::Response ivrResponse(const std::string& body,
+                                     std::chrono::milliseconds timeout = 40s);
+    // The next IVR event of `dialogId` (dialogexit or dtmfnotify).
+    std::optional<proto::ivr::Event> waitIvrEvent(const std::string& dialogId,
+                                                  std::chrono::milliseconds timeout = 20s);
+    // The next dialogexit of `dialogId` (dtmfnotify events before it are kept in notices_).
+    std::optional<proto::ivr::DialogExit> waitDialogExit(const std::string& dialogId,
+                                                         std::chrono::milliseconds timeout = 30s);
+    std::vector<proto::ivr::DtmfNotify> takeNotices(const std::string& dialogId);
+
     // A media dialog from this AS's SIP stack to parley-ms for a new phone sending `tone`.
     std::unique_ptr<Phone> call(const std::string& name, double tone,
                                 const std::string& direction = "sendrecv");
@@ -144,6 +166,8 @@ class ControlAs {
     std::unique_ptr<CfwClient> cfw_;
     int nextTid_ = 1;
     std::deque<proto::mixer::Event> events_;
+    std::deque<proto::ivr::Event> ivrEvents_;
+    std::vector<std::pair<std::string, proto::ivr::DtmfNotify>> notices_;
     std::deque<proto::cfw::Message> responses_;
 };
 

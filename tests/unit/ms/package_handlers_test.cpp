@@ -7,6 +7,7 @@
 #include "ms/control/mixer_package.hpp"
 #include "proto/packages/ivr/ivr.hpp"
 #include "proto/packages/mixer/mixer_codec.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/spec_files.hpp"
 #include "tests/unit/ms/package_fakes.hpp"
 
@@ -14,7 +15,7 @@ namespace parley::ms {
 
 namespace cfw = proto::cfw;
 namespace pm = proto::mixer;
-namespace ivr = proto::ivr;
+namespace pivr = proto::ivr;
 
 namespace {
 
@@ -29,21 +30,57 @@ pm::Response mixerResponse(const Answer& a) {
     return std::get<pm::Response>(*m);
 }
 
-ivr::Response ivrResponse(const Answer& a) {
+pivr::Response ivrResponse(const Answer& a) {
     REQUIRE(a.status == 200);
-    auto m = ivr::parse(a.body);
+    auto m = pivr::parse(a.body);
     REQUIRE(m);
-    REQUIRE(std::holds_alternative<ivr::Response>(*m));
-    return std::get<ivr::Response>(*m);
+    REQUIRE(std::holds_alternative<pivr::Response>(*m));
+    return std::get<pivr::Response>(*m);
 }
+
+// The IVR handler over a never-started plane, a real fetcher and disk writer.
+struct IvrFixture {
+    PlaneFixture pf;
+    test::TempDir media{"parley-ivr-unit"};
+    ivr::MediaFetcher fetcher{fetcherConfig(media.path())};
+    ivr::DiskWriter writer;
+    IvrPackage h{pf.plane, pf.loop, fetcher, writer, ivrConfig(media.path())};
+    IvrFixture() {
+        REQUIRE(fetcher.start());
+        REQUIRE(writer.start());
+    }
+    static IvrConfig ivrConfig(const std::filesystem::path& root) {
+        IvrConfig c;
+        c.mediaRoot = root;
+        c.recordDir = root;
+        return c;
+    }
+    static ivr::MediaFetcherConfig fetcherConfig(const std::filesystem::path& root) {
+        ivr::MediaFetcherConfig c;
+        c.mediaRoot = root;
+        return c;
+    }
+    // The answer to a request, waiting (bounded) for one that comes after fetching.
+    Answer askAndWait(FakeContext& ctx, const std::string& body) {
+        ctx.answers.clear();
+        h.onControl(cfw::IncomingControl{"t0001", "msc-ivr/1.0", "application/msc-ivr+xml", body},
+                    ctx);
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(40);
+        while (ctx.answers.empty() && std::chrono::steady_clock::now() < deadline)
+            pf.loop.runOnce(std::chrono::milliseconds(20));
+        REQUIRE(ctx.answers.size() == 1);
+        return ctx.answers[0];
+    }
+};
 
 }  // namespace
 
 TEST_CASE("ms: PackageTable finds handlers by name, ignoring case", "[ms][packages]") {
-    PlaneFixture pf;
+    IvrFixture f;
     PackageTable t;
-    t.add(std::make_unique<MixerPackage>(pf.plane));
-    t.add(std::make_unique<IvrPackage>());
+    t.add(std::make_unique<MixerPackage>(f.pf.plane));
+    t.add(std::make_unique<IvrPackage>(f.pf.plane, f.pf.loop, f.fetcher, f.writer,
+                                       IvrFixture::ivrConfig(f.media.path())));
     CHECK(t.find("msc-mixer/1.0") != nullptr);
     CHECK(t.find("MSC-IVR/1.0") != nullptr);
     CHECK(t.find("msc-example/1.0") == nullptr);
@@ -121,14 +158,17 @@ TEST_CASE("ms: mixer: framework 400 for non-XML, package status for package erro
 
 TEST_CASE("ms: ivr: audit tells capabilities per RFC 6231 4.4 and the channel's own dialogs",
           "[ms][ivr]") {
-    IvrPackage h;
+    IvrFixture f;
     FakeContext ctx;
-    auto a = ask(h, ctx, kIvr + "<audit/></mscivr>");
+    FakeDirectory dir;
+    dir.contexts.push_back(&ctx);
+    f.h.setChannels(&dir);
+    auto a = ask(f.h, ctx, kIvr + "<audit/></mscivr>");
     REQUIRE(a.status == 200);
     CHECK(a.contentType == "application/msc-ivr+xml");
-    auto m = ivr::parse(a.body);
+    auto m = pivr::parse(a.body);
     REQUIRE(m);
-    auto& r = std::get<ivr::AuditResponse>(*m);
+    auto& r = std::get<pivr::AuditResponse>(*m);
     CHECK(r.status == 200);
     REQUIRE(r.capabilities);
     CHECK(r.capabilities->promptTypes.types.size() >= 1);
@@ -138,23 +178,41 @@ TEST_CASE("ms: ivr: audit tells capabilities per RFC 6231 4.4 and the channel's 
     REQUIRE(r.dialogs);
     CHECK(r.dialogs->dialogs.empty());
 
-    auto missing = ivr::parse(ask(h, ctx, kIvr + "<audit dialogid=\"d4\"/></mscivr>").body);
+    auto missing = pivr::parse(ask(f.h, ctx, kIvr + "<audit dialogid=\"d4\"/></mscivr>").body);
     REQUIRE(missing);
-    CHECK(std::get<ivr::AuditResponse>(*missing).status == 406);
+    CHECK(std::get<pivr::AuditResponse>(*missing).status == 406);
 
-    ctx.resources().add({ResourceKind::IvrDialog, "d4", ""}, [] {});
-    auto found = ivr::parse(
-        ask(h, ctx, kIvr + "<audit capabilities=\"false\" dialogid=\"d4\"/></mscivr>").body);
+    // A prepared dialog is listed for its channel, not for another.
+    auto prep = f.askAndWait(ctx, kIvr + "<dialogprepare dialogid=\"d4\"><dialog><collect/>"
+                                         "</dialog></dialogprepare></mscivr>");
+    auto pr = pivr::parse(prep.body);
+    REQUIRE(pr);
+    CHECK(std::get<pivr::Response>(*pr).status == 200);
+    auto found = pivr::parse(
+        ask(f.h, ctx, kIvr + "<audit capabilities=\"false\" dialogid=\"d4\"/></mscivr>").body);
     REQUIRE(found);
-    auto& rf = std::get<ivr::AuditResponse>(*found);
+    auto& rf = std::get<pivr::AuditResponse>(*found);
     CHECK(rf.status == 200);
     REQUIRE(rf.dialogs);
     REQUIRE(rf.dialogs->dialogs.size() == 1);
     CHECK(rf.dialogs->dialogs[0].dialogId == "d4");
+    CHECK(rf.dialogs->dialogs[0].state == pivr::DialogState::Prepared);
+    FakeContext other(2);
+    auto hidden = pivr::parse(ask(f.h, other, kIvr + "<audit dialogid=\"d4\"/></mscivr>").body);
+    REQUIRE(hidden);
+    CHECK(std::get<pivr::AuditResponse>(*hidden).status == 406);
+    CHECK(ivrResponse(ask(f.h, other, kIvr + "<dialogterminate dialogid=\"d4\"/></mscivr>")).status ==
+          406);
+    // Terminated while prepared: 200, then dialogexit status 0.
+    CHECK(ivrResponse(ask(f.h, ctx, kIvr + "<dialogterminate dialogid=\"d4\"/></mscivr>")).status ==
+          200);
+    REQUIRE(ctx.events.size() == 1);
+    CHECK(ctx.events[0].find("dialogexit status=\"0\"") != std::string::npos);
 }
 
 TEST_CASE("ms: ivr: framework 400 for non-XML, package status for package errors", "[ms][ivr]") {
-    IvrPackage h;
+    IvrFixture f;
+    IvrPackage& h = f.h;
     FakeContext ctx;
     CHECK(ask(h, ctx, "not xml").status == 400);
     CHECK(ask(h, ctx, kIvr + "<audit/>").status == 400);
@@ -166,18 +224,25 @@ TEST_CASE("ms: ivr: framework 400 for non-XML, package status for package errors
     auto foreign = ivrResponse(ask(h, ctx, kIvr + "<audit xmlns:x=\"urn:x\" x:y=\"1\"/></mscivr>"));
     CHECK(foreign.status == 431);
     auto term = ivrResponse(ask(h, ctx, kIvr + "<dialogterminate dialogid=\"d8\"/></mscivr>"));
-    CHECK(term.status == 439);
+    CHECK(term.status == 406);
     CHECK(term.dialogId == "d8");
-    CHECK(term.reason.value_or("") == "not implemented yet");
+    auto vxml = ivrResponse(ask(h, ctx, kIvr + "<dialogprepare src=\"http://x/app.vxml\"/></mscivr>"));
+    CHECK(vxml.status == 421);
+    auto both = ivrResponse(ask(h, ctx, kIvr + "<dialogprepare><dialog><collect/><record/></dialog>"
+                                               "</dialogprepare></mscivr>"));
+    CHECK(both.status == 433);
 }
 
 TEST_CASE("ms: RFC example requests get a framework 200 with a package answer", "[ms][rfc]") {
     auto dir = test::specDir();
     if (!dir) PARLEY_SKIP("../shared/spec is absent");
-    PlaneFixture pf;
+    IvrFixture f;
+    PlaneFixture& pf = f.pf;
     MixerPackage mh(pf.plane);
-    IvrPackage ih;
     FakeContext ctx;
+    FakeDirectory channels;
+    channels.contexts.push_back(&ctx);
+    f.h.setChannels(&channels);
     int requests = 0;
     for (const auto& p : test::specFiles("examples", "mix_")) {
         std::string body = test::readFile(p);
@@ -193,12 +258,12 @@ TEST_CASE("ms: RFC example requests get a framework 200 with a package answer", 
     }
     for (const auto& p : test::specFiles("examples", "ivr_")) {
         std::string body = test::readFile(p);
-        auto m = ivr::parse(body);
-        if (!m || !ivr::isRequest(*m)) continue;
+        auto m = pivr::parse(body);
+        if (!m || !pivr::isRequest(*m)) continue;
         INFO(p.filename().string());
-        auto a = ask(ih, ctx, body);
+        auto a = f.askAndWait(ctx, body);
         CHECK(a.status == 200);
-        CHECK(ivr::parse(a.body));
+        CHECK(pivr::parse(a.body));
         ++requests;
     }
     CHECK(requests > 10);

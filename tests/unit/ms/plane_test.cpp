@@ -8,6 +8,7 @@
 #include "ms/plane/media_worker.hpp"
 #include "ms/plane/placement.hpp"
 #include "ms/plane/plan_split.hpp"
+#include "ms/rtp/port_allocator.hpp"
 
 namespace parley::ms::plane {
 namespace {
@@ -114,21 +115,50 @@ TEST_CASE("ms: plan split: each worker gets its entities, re-indexed, nothing cr
         for (const auto& p : conf.participants) CHECK(p.connection == mixer::kNoIndex);
 }
 
-TEST_CASE("ms: media worker: the tick keeps a 20 ms cadence without drift", "[ms][plane]") {
+TEST_CASE("ms: media worker: idle it sleeps, with a leg the tick keeps a 20 ms cadence",
+          "[ms][plane]") {
     MediaWorker worker(0, WorkerEvents{});
     REQUIRE(worker.start());
+    // No legs: the timer is disarmed and nothing runs.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    CHECK(worker.stats().ticks == 0);
+    CHECK_FALSE(worker.stats().ticking);
+
+    auto address = common::SocketAddress::parse("127.0.0.1:0");
+    REQUIRE(address);
+    rtp::PortAllocator ports(*address, 41000, 41999);
+    auto pair = ports.allocate();
+    REQUIRE(pair);
+    auto leg = std::make_unique<WorkerLeg>();
+    leg->key = 1;
+    leg->id = "a:1";
+    rtp::MediaParams params;
+    params.remoteRtp = *common::SocketAddress::parse("127.0.0.1:9");
+    leg->rtp = std::make_unique<rtp::RtpSession>(std::move(*pair), params,
+                                                 rtp::RtpSessionConfig{},
+                                                 std::chrono::steady_clock::now());
+    worker.adopt(std::move(leg));
     const auto started = std::chrono::steady_clock::now();
     std::this_thread::sleep_for(std::chrono::milliseconds(1000));
     const auto ticks = worker.stats().ticks;
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::steady_clock::now() - started)
                              .count();
-    worker.stop();
+    CHECK(worker.stats().ticking);
     // Every deadline that passed ran (late ones in catch-up): ticks follow the clock.
     const double expected = static_cast<double>(elapsed) / 20.0;
     INFO("ticks " << ticks << " in " << elapsed << " ms");
     CHECK(static_cast<double>(ticks) >= expected - 3);
     CHECK(static_cast<double>(ticks) <= expected + 1);
+
+    // The last leg leaves: the worker sleeps again.
+    worker.drop(1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    CHECK_FALSE(worker.stats().ticking);
+    const auto after = worker.stats().ticks;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    CHECK(worker.stats().ticks == after);
+    worker.stop();
 }
 
 }  // namespace parley::ms::plane
