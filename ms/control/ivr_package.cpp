@@ -96,6 +96,17 @@ std::optional<std::string> percentDecodePath(std::string_view s) {
     return out;
 }
 
+// External dialog languages (VoiceXML src) and <param> inputs are not this server's.
+common::Status checkLanguage(const std::optional<std::string>& src,
+                             const std::optional<pivr::Params>& params) {
+    if (src)
+        return Error(st::kUnsupportedDialogLanguage,
+                     "external dialog languages (src) are not supported; use <dialog>");
+    if (params && !params->params.empty())
+        return Error(st::kUnsupportedParameter, "the IVR dialog language takes no <param>");
+    return {};
+}
+
 }  // namespace
 
 IvrPackage::IvrPackage(plane::MediaPlane& plane, common::EventLoop& loop,
@@ -168,24 +179,21 @@ std::string IvrPackage::newDialogId() {
     }
 }
 
+common::Status IvrPackage::checkNewDialog(const std::string& given,
+                                          const pivr::Dialog& dialog) const {
+    if (!given.empty() && (dialogs_.count(given) || plane_.hasDialog(given)))
+        return Error(st::kDialogIdExists, "dialogid " + given + " exists");
+    if (dialogs_.size() >= config_.maxDialogs)
+        return Error(st::kOtherExecutionError, "too many dialogs");
+    return checkDialogSupported(dialog);
+}
+
 void IvrPackage::prepare(const pivr::DialogPrepare& m, const std::string& tid,
                          ControlContext& ctx) {
     const std::string given = m.dialogId.value_or("");
-    if (m.src)
-        return refuse(ctx, tid,
-                      Error(st::kUnsupportedDialogLanguage,
-                            "external dialog languages (src) are not supported; use <dialog>"),
-                      given);
-    if (m.params && !m.params->params.empty())
-        return refuse(ctx, tid,
-                      Error(st::kUnsupportedParameter, "the IVR dialog language takes no <param>"),
-                      given);
+    if (auto s = checkLanguage(m.src, m.params); !s) return refuse(ctx, tid, s.error(), given);
     if (!m.dialog) return refuse(ctx, tid, Error(st::kSyntaxError, "no <dialog>"), given);
-    if (!given.empty() && dialogs_.count(given))
-        return refuse(ctx, tid, Error(st::kDialogIdExists, "dialogid " + given + " exists"), given);
-    if (dialogs_.size() >= config_.maxDialogs)
-        return refuse(ctx, tid, Error(st::kOtherExecutionError, "too many dialogs"), given);
-    if (auto s = checkDialogSupported(*m.dialog); !s) return refuse(ctx, tid, s.error(), given);
+    if (auto s = checkNewDialog(given, *m.dialog); !s) return refuse(ctx, tid, s.error(), given);
 
     const std::string id = given.empty() ? newDialogId() : given;
     Entry& e = dialogs_[id];
@@ -204,15 +212,7 @@ void IvrPackage::prepare(const pivr::DialogPrepare& m, const std::string& tid,
 void IvrPackage::start(const pivr::DialogStart& m, const std::string& tid, ControlContext& ctx) {
     const ChannelId me = ctx.channelId();
     std::string given = m.dialogId.value_or(m.preparedDialogId.value_or(""));
-    if (m.src)
-        return refuse(ctx, tid,
-                      Error(st::kUnsupportedDialogLanguage,
-                            "external dialog languages (src) are not supported; use <dialog>"),
-                      given);
-    if (m.params && !m.params->params.empty())
-        return refuse(ctx, tid,
-                      Error(st::kUnsupportedParameter, "the IVR dialog language takes no <param>"),
-                      given);
+    if (auto s = checkLanguage(m.src, m.params); !s) return refuse(ctx, tid, s.error(), given);
     for (const auto& s : m.streams) {
         if (s.media != "audio")
             return refuse(ctx, tid,
@@ -277,11 +277,7 @@ void IvrPackage::start(const pivr::DialogStart& m, const std::string& tid, Contr
     }
 
     if (!m.dialog) return refuse(ctx, tid, Error(st::kSyntaxError, "no <dialog>"), given);
-    if (!given.empty() && (dialogs_.count(given) || plane_.hasDialog(given)))
-        return refuse(ctx, tid, Error(st::kDialogIdExists, "dialogid " + given + " exists"), given);
-    if (dialogs_.size() >= config_.maxDialogs)
-        return refuse(ctx, tid, Error(st::kOtherExecutionError, "too many dialogs"), given);
-    if (auto s = checkDialogSupported(*m.dialog); !s) return refuse(ctx, tid, s.error(), given);
+    if (auto s = checkNewDialog(given, *m.dialog); !s) return refuse(ctx, tid, s.error(), given);
 
     const std::string id = given.empty() ? newDialogId() : given;
     Entry& e = dialogs_[id];

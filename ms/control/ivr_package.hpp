@@ -119,6 +119,9 @@ class IvrPackage : public PackageHandler, public plane::DialogObserver {
     proto::ivr::AuditResponse audit(const proto::ivr::Audit& request, ChannelId me) const;
 
     std::string newDialogId();
+    // A new dialog's id is free, there is room, and the dialog is one this server runs.
+    common::Status checkNewDialog(const std::string& given,
+                                  const proto::ivr::Dialog& dialog) const;
     void beginPreparation(Entry& e, proto::ivr::Dialog dialog, PrepareOptions options,
                           bool thenStart);
     void prepared(const std::string& id, common::Result<PreparedDialog> result, bool thenStart);

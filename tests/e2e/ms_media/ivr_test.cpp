@@ -4,7 +4,6 @@
 // HTTP from parley-ms and listened to.
 
 #include <fstream>
-#include <regex>
 
 #include <catch2/catch.hpp>
 
@@ -52,63 +51,21 @@ std::string conn(const Phone& p) {
     return "connectionid=\"" + p.connectionId + "\"";
 }
 
-// A sipp UAC with telephone-event that waits, plays an RFC 4733 capture (sipp's own
-// dtmf_2833_<digit>.pcap), waits and hangs up.
-std::string sippDtmfScenario(const std::string& pcap) {
-    return R"(<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="a phone pressing a key, RFC 4733">
-  <send retrans="500"><![CDATA[
-INVITE sip:ivr@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=sipp[pid]t[call_number]
-To: <sip:ivr@[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: 1 INVITE
-Contact: <sip:sipp@[local_ip]:[local_port]>
-Max-Forwards: 70
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=sipp 1 1 IN IP4 [local_ip]
-s=-
-c=IN IP4 [media_ip]
-t=0 0
-m=audio [auto_media_port] RTP/AVP 0 101
-a=rtpmap:0 PCMU/8000
-a=rtpmap:101 telephone-event/8000
-a=fmtp:101 0-15
-]]></send>
-  <recv response="100" optional="true"/>
-  <recv response="200"/>
-  <send><![CDATA[
-ACK sip:ivr@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=sipp[pid]t[call_number]
-To: <sip:ivr@[remote_ip]:[remote_port]>[peer_tag_param]
-Call-ID: [call_id]
-CSeq: 1 ACK
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-  <pause milliseconds="4000"/>
-  <nop><action><exec play_pcap_audio=")" + pcap + R"("/></action></nop>
-  <pause milliseconds="3000"/>
-  <send retrans="500"><![CDATA[
-BYE sip:ivr@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=sipp[pid]t[call_number]
-To: <sip:ivr@[remote_ip]:[remote_port]>[peer_tag_param]
-Call-ID: [call_id]
-CSeq: 2 BYE
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-  <recv response="200"/>
-</scenario>
-)";
+// What parley-ms serves at a recording's loc, decoded.
+WavAudio fetchRecording(const IvrServer& s, const std::string& loc, const std::string& name) {
+    const auto at = loc.find("/recordings/");
+    REQUIRE(at != std::string::npos);
+    auto [status, body] = test::ms::httpGet(s.ms->instance().httpPort, loc.substr(at));
+    REQUIRE(status == 200);
+    const auto tmp = s.records.path() / name;
+    {
+        std::ofstream out(tmp, std::ios::binary);
+        out.write(body.data(), static_cast<std::streamsize>(body.size()));
+    }
+    auto wav = readWav(tmp);
+    REQUIRE(wav);
+    REQUIRE(wav->samples.size() > 8000);
+    return std::move(*wav);
 }
 
 }  // namespace
@@ -252,20 +209,8 @@ TEST_CASE("ms ivr: RFC 7058 6.1.2 echo based on recording: record, fetch, play b
     CHECK(*mi.size > 44 + 2 * 8000 * 15 / 10);  // about 2 s of 8 kHz 16-bit audio
 
     // The recording is served over HTTP by parley-ms.
-    const auto path = mi.loc.substr(mi.loc.find("/recordings/"));
-    auto [status, body] = test::ms::httpGet(s.ms->instance().httpPort, path);
-    REQUIRE(status == 200);
-    const auto tmp = s.records.path() / "fetched.wav";
-    {
-        std::FILE* f = std::fopen(tmp.c_str(), "wb");
-        REQUIRE(f);
-        std::fwrite(body.data(), 1, body.size(), f);
-        std::fclose(f);
-    }
-    auto wav = readWav(tmp);
-    REQUIRE(wav);
-    REQUIRE(wav->samples.size() > 8000);
-    CHECK(toneDbfs(std::span<const std::int16_t>(wav->samples).subspan(2000, 8000), 500) > -30);
+    auto wav = fetchRecording(s, mi.loc, "fetched.wav");
+    CHECK(toneDbfs(std::span<const std::int16_t>(wav.samples).subspan(2000, 8000), 500) > -30);
 
     // Played back to the same phone (now sending another tone): it hears its 500 Hz.
     a->ep->sendTone(300, -12);
@@ -309,20 +254,8 @@ TEST_CASE("ms ivr: announcement into a conference and a recording of the mix (RF
     REQUIRE(exit);
     REQUIRE(exit->recordInfo);
     REQUIRE(exit->recordInfo->media.size() == 1);
-    const auto& loc = exit->recordInfo->media[0].loc;
-    auto [status, body] = test::ms::httpGet(s.ms->instance().httpPort, loc.substr(loc.find("/recordings/")));
-    REQUIRE(status == 200);
-    const auto tmp = s.records.path() / "mix.wav";
-    {
-        std::FILE* f = std::fopen(tmp.c_str(), "wb");
-        REQUIRE(f);
-        std::fwrite(body.data(), 1, body.size(), f);
-        std::fclose(f);
-    }
-    auto wav = readWav(tmp);
-    REQUIRE(wav);
-    REQUIRE(wav->samples.size() > 8000);
-    auto window = std::span<const std::int16_t>(wav->samples).subspan(2000, 8000);
+    auto wav = fetchRecording(s, exit->recordInfo->media[0].loc, "mix.wav");
+    auto window = std::span<const std::int16_t>(wav.samples).subspan(2000, 8000);
     CHECK(toneDbfs(window, 400) > -35);
     CHECK(toneDbfs(window, 600) > -35);
 }
@@ -430,18 +363,20 @@ TEST_CASE("ms ivr: a key pressed by sipp (RFC 4733 capture) is collected", "[ms]
     IvrServer s;
     auto as = s.ms->connectAs();
     TempDir dir;
-    { std::ofstream(dir.path() / "uac.xml") << sippDtmfScenario(pcap.string()); }
-    auto sipp = Process::start({"sipp", "-sf", (dir.path() / "uac.xml").string(), "-p",
-                                std::to_string(freePort(true)), "-mp", std::to_string(freePort(true)),
-                                "-m", "1", "-i", "127.0.0.1", "-mi", "127.0.0.1", "-t", "u1",
-                                "-timeout", "60s", "-timeout_error", "-nostdin", "-skip_rlimit",
-                                "127.0.0.1:" + std::to_string(s.ms->sipPort())},
-                               "sipp-dtmf", dir.path());
-    REQUIRE(s.ms->instance().process.waitForOutput("from sip:sipp@", 20s));
-    std::smatch m;
-    const std::string log = s.ms->log();
-    REQUIRE(std::regex_search(log, m, std::regex("media dialog ([^ ]+) \\(call [^ ]+ from sip:sipp@")));
-    const std::string sippConn = m[1].str();
+    auto sipp = startSippUac(dir.path(),
+                             sippUacScenario("a phone pressing a key, RFC 4733",
+                                             "m=audio [auto_media_port] RTP/AVP 0 101\n"
+                                             "a=rtpmap:0 PCMU/8000\n"
+                                             "a=rtpmap:101 telephone-event/8000\n"
+                                             "a=fmtp:101 0-15",
+                                             "  <pause milliseconds=\"4000\"/>\n"
+                                             "  <nop><action><exec play_pcap_audio=\"" +
+                                                 pcap.string() +
+                                                 "\"/></action></nop>\n"
+                                                 "  <pause milliseconds=\"3000\"/>"),
+                             s.ms->sipPort());
+    const std::string sippConn = sippConnectionId(*s.ms);
+    REQUIRE_FALSE(sippConn.empty());
     auto r = as->ivrResponse(ivrBody("<dialogstart connectionid=\"" + sippConn +
                                      "\" dialogid=\"sp\"><dialog><collect maxdigits=\"1\" "
                                      "timeout=\"15s\"/></dialog></dialogstart>"));

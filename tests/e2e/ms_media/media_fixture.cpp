@@ -1,10 +1,12 @@
 #include "tests/e2e/ms_media/media_fixture.hpp"
 
-#include <catch2/catch.hpp>
-
+#include <fstream>
 #include <random>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
+
+#include <catch2/catch.hpp>
 
 namespace parley::test::media {
 
@@ -15,6 +17,77 @@ const std::string& mixerRoot() {
     static const std::string root =
         "<mscmixer version=\"1.0\" xmlns=\"urn:ietf:params:xml:ns:msc-mixer\">";
     return root;
+}
+
+std::string sippUacScenario(const std::string& name, const std::string& sdpMedia,
+                            const std::string& middle) {
+    const std::string dialogHeaders = R"(Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=sipp[pid]t[call_number]
+To: <sip:ms@[remote_ip]:[remote_port]>)";
+    return R"(<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name=")" + name + R"(">
+  <send retrans="500"><![CDATA[
+INVITE sip:ms@[remote_ip]:[remote_port] SIP/2.0
+)" + dialogHeaders + R"(
+Call-ID: [call_id]
+CSeq: 1 INVITE
+Contact: <sip:sipp@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=sipp 1 1 IN IP4 [local_ip]
+s=-
+c=IN IP4 [media_ip]
+t=0 0
+)" + sdpMedia + R"(
+]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="200"/>
+  <send><![CDATA[
+ACK sip:ms@[remote_ip]:[remote_port] SIP/2.0
+)" + dialogHeaders + R"([peer_tag_param]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+)" + middle + R"(
+  <send retrans="500"><![CDATA[
+BYE sip:ms@[remote_ip]:[remote_port] SIP/2.0
+)" + dialogHeaders + R"([peer_tag_param]
+Call-ID: [call_id]
+CSeq: 2 BYE
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="200"/>
+</scenario>
+)";
+}
+
+Process startSippUac(const std::filesystem::path& dir, const std::string& scenario,
+                     std::uint16_t msSipPort) {
+    { std::ofstream(dir / "uac.xml") << scenario; }
+    return Process::start({"sipp", "-sf", (dir / "uac.xml").string(), "-p",
+                           std::to_string(freePort(true)), "-mp", std::to_string(freePort(true)),
+                           "-m", "1", "-i", "127.0.0.1", "-mi", "127.0.0.1", "-t", "u1",
+                           "-timeout", "60s", "-timeout_error", "-nostdin", "-skip_rlimit",
+                           "127.0.0.1:" + std::to_string(msSipPort)},
+                          "sipp-uac", dir);
+}
+
+std::string sippConnectionId(MediaServerUnderTest& ms, std::chrono::milliseconds timeout) {
+    if (!ms.instance().process.waitForOutput("from sip:sipp@", timeout)) return {};
+    std::smatch m;
+    const std::string log = ms.log();
+    if (!std::regex_search(log, m,
+                           std::regex("media dialog ([^ ]+) \\(call [^ ]+ from sip:sipp@")))
+        return {};
+    return m[1].str();
 }
 
 std::string ivrBody(const std::string& inner) {

@@ -43,6 +43,20 @@ const std::string& mixerRoot();                   // "<mscmixer version=... xmln
 std::string mixerBody(const std::string& inner);  // wraps in <mscmixer>...</mscmixer>
 std::string ivrBody(const std::string& inner);    // wraps in <mscivr>...</mscivr>
 
+class MediaServerUnderTest;
+
+// A sipp UAC scenario that calls parley-ms directly: INVITE whose SDP ends with `sdpMedia`
+// (the m= line and its attributes; [auto_media_port] and [media_ip] are sipp's), ACK,
+// then `middle` (sipp actions and pauses), then BYE and its 200.
+std::string sippUacScenario(const std::string& name, const std::string& sdpMedia,
+                            const std::string& middle);
+// Runs that scenario (written into `dir`) against parley-ms, one call, bounded to 60 s.
+Process startSippUac(const std::filesystem::path& dir, const std::string& scenario,
+                     std::uint16_t msSipPort);
+// The connectionid of sipp's media dialog, read from parley-ms's log (as an AS would know it
+// from its own B2BUA); "" when it does not show up within `timeout`.
+std::string sippConnectionId(MediaServerUnderTest& ms, std::chrono::milliseconds timeout = 20s);
+
 struct Phone {
     std::string name;
     double tone = 0;

@@ -21,19 +21,11 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 
+#include "tests/support/process.hpp"
+
 namespace parley::test::audio {
 
-class TempDir {
-  public:
-    TempDir();
-    ~TempDir();
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-  private:
-    std::filesystem::path path_;
-};
+using parley::test::TempDir;
 
 void writeFile(const std::filesystem::path& p, const std::string& bytes);
 std::string readBytes(const std::filesystem::path& p);
