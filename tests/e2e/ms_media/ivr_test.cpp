@@ -4,6 +4,8 @@
 // HTTP from parley-ms and listened to.
 
 #include <fstream>
+#include <iterator>
+#include <mutex>
 
 #include <catch2/catch.hpp>
 
@@ -11,6 +13,7 @@
 #include "tests/support/media/audio_file.hpp"
 #include "tests/support/media/tone_analysis.hpp"
 #include "tests/support/media/tone_generator.hpp"
+#include "tests/support/http_test_server.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/spec_files.hpp"
 
@@ -220,6 +223,71 @@ TEST_CASE("ms ivr: RFC 7058 6.1.2 echo based on recording: record, fetch, play b
     exit = as->waitDialogExit("r2");
     REQUIRE(exit);
     CHECK(exit->status == pivr::exit_status::kSuccess);
+}
+
+TEST_CASE("ms ivr: a recording to an http location is uploaded with PUT and reported there",
+          "[ms][ivr][e2e]") {
+    IvrServer s;
+    TestHttpServer web;
+    std::mutex mutex;
+    std::string uploaded;
+    std::string method;
+    web.route("/up/rec.wav", [&](Poco::Net::HTTPServerRequest& req,
+                                 Poco::Net::HTTPServerResponse& resp) {
+        std::string body((std::istreambuf_iterator<char>(req.stream())),
+                         std::istreambuf_iterator<char>());
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            uploaded = std::move(body);
+            method = req.getMethod();
+        }
+        resp.setStatus(Poco::Net::HTTPResponse::HTTP_CREATED);
+        resp.setContentLength(0);
+        resp.send();
+    });
+    auto as = s.ms->connectAs();
+    auto a = as->call("a", 650);
+    const std::string loc = web.url("/up/rec.wav");
+    auto r = as->ivrResponse(ivrBody("<dialogstart " + conn(*a) +
+                                     " dialogid=\"u1\"><dialog><record maxtime=\"1500ms\">"
+                                     "<media loc=\"" + loc + "\" type=\"audio/wav\"/></record>"
+                                     "</dialog></dialogstart>"));
+    REQUIRE(r.status == 200);
+    auto exit = as->waitDialogExit("u1");
+    REQUIRE(exit);
+    CHECK(exit->status == pivr::exit_status::kSuccess);
+    REQUIRE(exit->recordInfo);
+    REQUIRE(exit->recordInfo->media.size() == 1);
+    CHECK(exit->recordInfo->media[0].loc == loc);
+    std::string body;
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        body = uploaded;
+        CHECK(method == "PUT");
+    }
+    REQUIRE(body.size() > 44 + 16000);
+    const auto tmp = s.records.path() / "uploaded.wav";
+    {
+        std::ofstream out(tmp, std::ios::binary);
+        out.write(body.data(), static_cast<std::streamsize>(body.size()));
+    }
+    auto wav = readWav(tmp);
+    REQUIRE(wav);
+    CHECK(toneDbfs(std::span<const std::int16_t>(wav->samples).subspan(2000, 6000), 650) > -30);
+    // The local copy is gone once uploaded; only the test's own files are in the directory.
+    for (const auto& f : std::filesystem::directory_iterator(s.records.path()))
+        CHECK(f.path().filename().string().rfind(".upload-", 0) != 0);
+
+    // A location that refuses the upload turns the exit into status 4.
+    r = as->ivrResponse(ivrBody("<dialogstart " + conn(*a) +
+                                " dialogid=\"u2\"><dialog><record maxtime=\"500ms\">"
+                                "<media loc=\"" + web.url("/nowhere.wav") + "\"/></record>"
+                                "</dialog></dialogstart>"));
+    REQUIRE(r.status == 200);
+    exit = as->waitDialogExit("u2");
+    REQUIRE(exit);
+    CHECK(exit->status == pivr::exit_status::kExecutionError);
+    CHECK(exit->reason.value_or("").find("upload") != std::string::npos);
 }
 
 TEST_CASE("ms ivr: announcement into a conference and a recording of the mix (RFC 7058 6.2.2, 6.3.2)",

@@ -21,6 +21,7 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 
+#include "tests/support/http_test_server.hpp"
 #include "tests/support/process.hpp"
 
 namespace parley::test::audio {
@@ -74,32 +75,6 @@ class Handoff {
     std::future<T> f_ = p_.get_future();
 };
 
-class TestHttpServer {
-  public:
-    using Handler =
-        std::function<void(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&)>;
-
-    TestHttpServer();
-    // Serves on an already bound socket (a Poco::Net::SecureServerSocket for HTTPS).
-    TestHttpServer(Poco::Net::ServerSocket socket, std::string scheme);
-    ~TestHttpServer();
-    TestHttpServer(const TestHttpServer&) = delete;
-    TestHttpServer& operator=(const TestHttpServer&) = delete;
-
-    void route(const std::string& path, Handler h);
-    // Serves `body` with the extra headers at `path`.
-    void serve(const std::string& path, std::string body, std::string contentType,
-               std::vector<std::pair<std::string, std::string>> headers = {});
-    std::string url(const std::string& path) const;
-    int hits(const std::string& path) const;
-
-    struct Table;
-
-  private:
-    std::shared_ptr<Table> table_;
-    std::unique_ptr<Poco::Net::HTTPServer> server_;
-    std::uint16_t port_ = 0;
-    std::string scheme_ = "http";
-};
+using parley::test::TestHttpServer;
 
 }  // namespace parley::test::audio
