@@ -1,8 +1,12 @@
 #include "proto/sip/dialog.hpp"
 
+#include <sofia-sip/msg.h>
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
+
+#include <algorithm>
+#include <cctype>
 
 #include "proto/sip/sip_handler.hpp"
 #include "proto/sip/stack_core.hpp"
@@ -56,6 +60,21 @@ void SipHandler::onInviteResponse(const DialogRef&, const SipMessage&) {}
 void SipHandler::onAck(const DialogRef&, const SipMessage&) {}
 void SipHandler::onBye(const DialogRef&, const SipMessage&) {}
 void SipHandler::onCancel(const DialogRef&) {}
+void SipHandler::onUpdate(const DialogRef& dialog, const SipMessage& update) {
+    if (update.body.empty())
+        (void)dialog->respondUpdate(200);
+    else
+        (void)dialog->respondUpdate(488, "Not Acceptable Here");
+}
+void SipHandler::onUpdateResponse(const DialogRef&, const SipMessage&) {}
+RequestAnswer SipHandler::onSubscribe(const SubscriptionRef&, const SipMessage&) {
+    return {489, "Bad Event"};
+}
+void SipHandler::onSubscriptionRefreshed(const SubscriptionRef&, const SipMessage&) {}
+void SipHandler::onSubscriptionTerminated(const SubscriptionRef&, const std::string&) {}
+RequestAnswer SipHandler::onRefer(const SubscriptionRef&, const ReferRequest&, const DialogRef&) {
+    return {403, "Forbidden"};
+}
 
 Dialog::Dialog(std::unique_ptr<detail::DialogCore> core) : core_(std::move(core)) {}
 Dialog::~Dialog() = default;
@@ -92,7 +111,9 @@ common::Status Dialog::respond(int status, std::string_view reason, std::string_
     const char* phrase = reason.empty() ? nullptr : c.stack->internPhrase(std::string(reason));
     if (!phrase) phrase = sip_status_phrase(status);
     if (!phrase) phrase = "Unknown";
+    if (args->present()) c.lastLocalSdp = args->body;
     nua_respond(c.nh, status, phrase,
+                TAG_IF(!c.contact.empty() && status < 300, SIPTAG_CONTACT_STR(c.contact.c_str())),
                 TAG_IF(args->present(), SIPTAG_CONTENT_TYPE_STR(args->type.c_str())),
                 TAG_IF(args->present(), SIPTAG_PAYLOAD_STR(args->body.c_str())),
                 TAG_IF(!extra->empty(), SIPTAG_HEADER_STR(extra->c_str())), TAG_END());
@@ -109,6 +130,7 @@ common::Status Dialog::ack(std::string_view body, std::string_view contentType) 
     if (!c.ackPending) return wrongState("ack", c.state);
     auto args = bodyArgs(body, contentType);
     if (!args) return args.error();
+    if (args->present()) c.lastLocalSdp = args->body;
     nua_ack(c.nh, TAG_IF(args->present(), SIPTAG_CONTENT_TYPE_STR(args->type.c_str())),
             TAG_IF(args->present(), SIPTAG_PAYLOAD_STR(args->body.c_str())), TAG_END());
     c.ackPending = false;
@@ -126,13 +148,79 @@ common::Status Dialog::reinvite(std::string_view body, std::string_view contentT
     if (!args) return args.error();
     auto extra = renderHeaders(headers);
     if (!extra) return extra.error();
-    nua_invite(c.nh, TAG_IF(args->present(), SIPTAG_CONTENT_TYPE_STR(args->type.c_str())),
+    if (args->present()) c.lastLocalSdp = args->body;
+    nua_invite(c.nh, TAG_IF(!c.contact.empty(), SIPTAG_CONTACT_STR(c.contact.c_str())),
+               TAG_IF(args->present(), SIPTAG_CONTENT_TYPE_STR(args->type.c_str())),
                TAG_IF(args->present(), SIPTAG_PAYLOAD_STR(args->body.c_str())),
                TAG_IF(!extra->empty(), SIPTAG_HEADER_STR(extra->c_str())), TAG_END());
     c.clientInvitePending = true;
     c.offerSent = args->present();
     return {};
 }
+
+common::Status Dialog::update(std::string_view body, std::string_view contentType,
+                              const HeaderList& headers) {
+    detail::DialogCore& c = *core_;
+    if (!c.nh) return gone();
+    bool usable = c.confirmed || c.state == DialogState::Completed ||
+                  (c.state == DialogState::Early && !c.remoteTag.empty());
+    if (!usable || c.state == DialogState::Terminating || c.clientUpdatePending)
+        return wrongState("UPDATE", c.state);
+    auto args = bodyArgs(body, contentType);
+    if (!args) return args.error();
+    auto extra = renderHeaders(headers);
+    if (!extra) return extra.error();
+    if (args->present()) c.lastLocalSdp = args->body;
+    nua_update(c.nh, TAG_IF(!c.contact.empty(), SIPTAG_CONTACT_STR(c.contact.c_str())),
+               TAG_IF(args->present(), SIPTAG_CONTENT_TYPE_STR(args->type.c_str())),
+               TAG_IF(args->present(), SIPTAG_PAYLOAD_STR(args->body.c_str())),
+               TAG_IF(!extra->empty(), SIPTAG_HEADER_STR(extra->c_str())), TAG_END());
+    c.clientUpdatePending = true;
+    return {};
+}
+
+common::Status Dialog::respondUpdate(int status, std::string_view reason, std::string_view body,
+                                     std::string_view contentType, const HeaderList& headers) {
+    detail::DialogCore& c = *core_;
+    if (!c.nh) return gone();
+    if (!c.updateRequest) return wrongState("UPDATE response", c.state);
+    if (status < 200 || status > 699) return common::makeError(400, "bad status code");
+    if (hasLineBreak(reason)) return common::makeError(400, "bad reason phrase");
+    auto args = bodyArgs(body, contentType);
+    if (!args) return args.error();
+    auto extra = renderHeaders(headers);
+    if (!extra) return extra.error();
+    const char* phrase = reason.empty() ? nullptr : c.stack->internPhrase(std::string(reason));
+    if (!phrase) phrase = sip_status_phrase(status);
+    if (!phrase) phrase = "Unknown";
+    if (args->present()) c.lastLocalSdp = args->body;
+    msg_t* request = c.updateRequest;
+    c.updateRequest = nullptr;
+    nua_respond(c.nh, status, phrase, NUTAG_WITH(request),
+                TAG_IF(!c.contact.empty() && status < 300, SIPTAG_CONTACT_STR(c.contact.c_str())),
+                TAG_IF(args->present(), SIPTAG_CONTENT_TYPE_STR(args->type.c_str())),
+                TAG_IF(args->present(), SIPTAG_PAYLOAD_STR(args->body.c_str())),
+                TAG_IF(!extra->empty(), SIPTAG_HEADER_STR(extra->c_str())), TAG_END());
+    msg_destroy(request);  // our reference; the server transaction holds its own
+    return {};
+}
+
+common::Status Dialog::setFocus(std::string_view contactUser) {
+    detail::DialogCore& c = *core_;
+    if (!c.nh || !c.stack) return gone();
+    std::string user(contactUser.empty() ? std::string_view(c.stack->config().user) : contactUser);
+    bool ok = !user.empty() && std::all_of(user.begin(), user.end(), [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) ||
+               std::string_view("-_.!~*'()&=+$,").find(ch) != std::string_view::npos;
+    });
+    if (!ok) return common::makeError(400, "bad contact user '" + user + "'");
+    c.contact = "<sip:" + user + "@" + c.stack->advertisedHost() + ":" +
+                std::to_string(c.stack->boundPort()) + (c.tcp ? ";transport=tcp" : "") + ">;isfocus";
+    c.focus = true;
+    return {};
+}
+
+bool Dialog::isFocus() const { return core_->focus; }
 
 common::Status Dialog::bye(const HeaderList& headers) {
     detail::DialogCore& c = *core_;
@@ -149,6 +237,7 @@ common::Status Dialog::bye(const HeaderList& headers) {
     }
     nua_bye(c.nh, TAG_IF(!extra->empty(), SIPTAG_HEADER_STR(extra->c_str())), TAG_END());
     c.state = DialogState::Terminating;
+    c.byeAsked = true;
     return {};
 }
 

@@ -17,6 +17,11 @@
 // - Offer/answer belongs to the application: the stack sends bodies as given. When our
 //   INVITE (or re-INVITE) carried a body the stack ACKs the 2xx itself; when it was
 //   offerless the 2xx carries the offer and the application must call ack(answer).
+//   UPDATE (RFC 3311) carries offer/answer the same way: update() sends one, an incoming
+//   one reaches SipHandler::onUpdate() and is answered with respondUpdate().
+// - Session timers (SipConfig::sessionExpires, RFC 4028) run inside the stack: it refreshes
+//   with UPDATE (re-INVITE when the peer does not allow UPDATE) and, when a refresh fails or
+//   the peer's never comes, sends BYE and reports onTerminated(408, "session timer expired").
 
 #include <memory>
 #include <string>
@@ -80,6 +85,20 @@ public:
     // Confirmed dialog: send a re-INVITE (empty body: offerless).
     common::Status reinvite(std::string_view body = {}, std::string_view contentType = {},
                             const HeaderList& headers = {});
+    // Confirmed or early dialog: send UPDATE (empty body: a bare session refresh).
+    // The response arrives in SipHandler::onUpdateResponse().
+    common::Status update(std::string_view body = {}, std::string_view contentType = {},
+                          const HeaderList& headers = {});
+    // Answer the pending incoming UPDATE (200..699).
+    common::Status respondUpdate(int status, std::string_view reason = {}, std::string_view body = {},
+                                 std::string_view contentType = {}, const HeaderList& headers = {});
+
+    // RFC 4579 section 4: from now on our responses in this dialog carry the Contact
+    // "<sip:<contactUser>@<host:port>>;isfocus" (contactUser empty: SipConfig::user).
+    // Call it before answering the INVITE. Error{400} for a user part that is not one.
+    common::Status setFocus(std::string_view contactUser = {});
+    bool isFocus() const;
+
     // Confirmed (or UAC Completing) dialog: send BYE.
     common::Status bye(const HeaderList& headers = {});
     // UAC before the final response: send CANCEL.

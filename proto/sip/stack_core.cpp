@@ -1,5 +1,6 @@
 #include "proto/sip/stack_core.hpp"
 
+#include <sofia-sip/msg.h>
 #include <sofia-sip/nta_tag.h>
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_header.h>
@@ -14,6 +15,9 @@
 #include <charconv>
 #include <cstring>
 #include <mutex>
+#include <tuple>
+#include <algorithm>
+#include <cctype>
 #include <vector>
 
 #include "common/log.hpp"
@@ -24,7 +28,9 @@ namespace {
 
 Poco::Logger& log() { return common::logger("sip"); }
 
-constexpr char kAllow[] = "INVITE, ACK, BYE, CANCEL, OPTIONS";
+constexpr char kAllow[] = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, SUBSCRIBE, REFER";
+// Requests the application answers itself (nua answers the rest).
+constexpr char kApplMethods[] = "OPTIONS, SUBSCRIBE, REFER, UPDATE";
 // RFC 6230 section 5: a media server advertises the control framework media type.
 constexpr char kAccept[] = "application/sdp, application/cfw";
 constexpr common::Duration kStartTimeout = std::chrono::seconds(2);
@@ -35,6 +41,8 @@ int gSuInitResult = 0;
 
 std::string str(const char* s) { return s ? std::string(s) : std::string(); }
 
+}  // namespace
+
 // URL text through a scratch sofia home.
 std::string urlText(url_t const* url) {
     if (!url) return {};
@@ -44,6 +52,8 @@ std::string urlText(url_t const* url) {
     su_home_deinit(home);
     return out;
 }
+
+namespace {
 
 struct HostPort {
     std::string host;
@@ -94,6 +104,22 @@ common::Status probeBind(const std::string& listen) {
         }
     }
     return {};
+}
+
+// Any header as its text, through a scratch sofia home.
+std::string headerText(void const* header) {
+    if (!header) return {};
+    su_home_t home[1] = {SU_HOME_INIT(home)};
+    char* text = sip_header_as_string(home, static_cast<sip_header_t const*>(header));
+    std::string out = str(text);
+    su_home_deinit(home);
+    return out;
+}
+
+bool equalsNoCase(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
 }
 
 DialogState fromCallState(int cs) {
@@ -147,10 +173,22 @@ SipMessage toMessage(sip_t const* sip) {
         m.toTag = str(sip->sip_to->a_tag);
     }
     if (sip->sip_call_id) m.callId = str(sip->sip_call_id->i_id);
-    if (sip->sip_contact) m.contactUri = urlText(sip->sip_contact->m_url);
+    if (sip->sip_contact) {
+        m.contactUri = urlText(sip->sip_contact->m_url);
+        m.contactIsFocus = msg_params_find(sip->sip_contact->m_params, "isfocus") != nullptr;
+    }
     if (sip->sip_payload && sip->sip_payload->pl_data && sip->sip_payload->pl_len > 0) {
         m.body.assign(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
         if (sip->sip_content_type) m.contentType = str(sip->sip_content_type->c_type);
+    }
+    if (sip->sip_event) m.event = headerText(sip->sip_event);
+    if (sip->sip_expires) m.expires = static_cast<int>(std::min<unsigned long>(sip->sip_expires->ex_delta, 0x7fffffff));
+    if (sip->sip_refer_to) m.referTo = urlText(sip->sip_refer_to->r_url);
+    if (sip->sip_referred_by) m.referredBy = urlText(sip->sip_referred_by->b_url);
+    if (sip->sip_subscription_state) m.subscriptionState = headerText(sip->sip_subscription_state);
+    if (sip->sip_session_expires) {
+        m.sessionExpires = static_cast<uint32_t>(sip->sip_session_expires->x_delta);
+        m.refresher = str(sip->sip_session_expires->x_refresher);
     }
     for (sip_unknown_t const* u = sip->sip_unknown; u; u = u->un_next)
         m.otherHeaders.emplace_back(str(u->un_name), str(u->un_value));
@@ -220,12 +258,35 @@ common::Status StackCore::start() {
     std::string fromUri = "sip:" + config_.user + "@" +
                           (config_.advertiseHost.empty() ? listenHost_ : config_.advertiseHost);
 
+    std::string allowEvents;
+    for (const auto& e : config_.allowEvents) {
+        bool token = !e.empty() && std::all_of(e.begin(), e.end(), [](char ch) {
+            return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '.' || ch == '_';
+        });
+        if (!token) return common::makeError(EINVAL, "bad event package name '" + e + "'");
+        allowEvents += (allowEvents.empty() ? "" : ", ") + e;
+    }
+    if (config_.subscribeMinExpires > config_.subscribeMaxExpires || config_.subscribeMaxExpires == 0)
+        return common::makeError(EINVAL, "subscribeMinExpires exceeds subscribeMaxExpires");
+    const bool timers = config_.sessionExpires > 0;
+    if (timers && config_.sessionExpires < config_.minSessionExpires)
+        return common::makeError(EINVAL, "sessionExpires is below minSessionExpires");
+    int refresher = nua_any_refresher;
+    if (config_.refresher == SipConfig::Refresher::Local) refresher = nua_local_refresher;
+    if (config_.refresher == SipConfig::Refresher::Remote) refresher = nua_remote_refresher;
+
     nua_ = nua_create(root_.get(), &Trampolines::nua, this, NUTAG_URL(url.c_str()),
                       SIPTAG_FROM_STR(fromUri.c_str()), NUTAG_M_USERNAME(config_.user.c_str()),
                       SIPTAG_USER_AGENT_STR(config_.userAgent.c_str()), SIPTAG_ALLOW_STR(kAllow),
-                      SIPTAG_SUPPORTED_STR(""), NUTAG_APPL_METHOD("OPTIONS"),
+                      SIPTAG_SUPPORTED_STR(timers ? "timer" : ""), NUTAG_APPL_METHOD(kApplMethods),
+                      TAG_IF(!allowEvents.empty(), NUTAG_ALLOW_EVENTS(allowEvents.c_str())),
+                      NUTAG_SUB_EXPIRES(config_.subscribeMaxExpires),
+                      NUTAG_REFER_EXPIRES(config_.referExpires),
                       NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOACK(0), NUTAG_AUTOANSWER(0),
-                      NUTAG_AUTOALERT(0), NUTAG_SESSION_TIMER(0), NUTAG_ENABLEMESSAGE(0),
+                      NUTAG_AUTOALERT(0), NUTAG_SESSION_TIMER(config_.sessionExpires),
+                      TAG_IF(timers, NUTAG_MIN_SE(config_.minSessionExpires)),
+                      TAG_IF(timers, NUTAG_SESSION_REFRESHER(refresher)),
+                      TAG_IF(timers, NUTAG_UPDATE_REFRESH(1)), NUTAG_ENABLEMESSAGE(0),
                       TAG_END());
     if (!nua_) {
         int err = errno;
@@ -273,6 +334,7 @@ void StackCore::onLoopReadable() { loop_.dispatch(); }
 void StackCore::shutdown() {
     if (shutDown_) return;
     shutDown_ = true;
+    shuttingDown_ = true;
     if (nua_) {
         // Transactions started from here on (the BYEs and CANCELs of the shutdown) give up
         // within the shutdown time instead of the usual 32 s.
@@ -285,6 +347,9 @@ void StackCore::shutdown() {
                                                                << " ms; still waiting");
             stepUntil(shutdownDone_, kShutdownHardLimit);
         }
+        std::vector<SubscriptionRef> subsLeft;
+        for (auto& [nh, sub] : subscriptions_) subsLeft.push_back(sub);
+        for (auto& sub : subsLeft) finishSubscription(sub, "stack shut down");
         std::vector<DialogRef> left;
         for (auto& [nh, d] : dialogs_) left.push_back(d);
         for (auto& d : left) finish(d, 0, "stack shut down");
@@ -336,6 +401,16 @@ common::Result<DialogRef> StackCore::invite(const InviteRequest& request, SipHan
     core->remoteUri = request.to;
     core->clientInvitePending = true;
     core->offerSent = !request.body.empty();
+    core->lastLocalSdp = request.body;
+    if (request.isFocus) {
+        std::string user = request.contactUser.empty() ? config_.user : request.contactUser;
+        if (user.find_first_of("@:<>;\"\r\n ") != std::string::npos)
+            return common::makeError(400, "bad contact user");
+        bool tcp = reqUri.find("transport=tcp") != std::string::npos;
+        core->contact = "<sip:" + user + "@" + advertiseHost_ + ":" + std::to_string(port_) +
+                        (tcp ? ";transport=tcp" : "") + ">;isfocus";
+        core->focus = true;
+    }
 
     std::string from = "<" + fromUri + ">;tag=" + core->localTag;
     std::string to = "<" + request.to + ">";
@@ -348,7 +423,9 @@ common::Result<DialogRef> StackCore::invite(const InviteRequest& request, SipHan
     dialogs_.emplace(nh, dialog);
 
     bool hasBody = !request.body.empty();
+    const std::string& contact = dialog->core().contact;
     nua_invite(nh, NUTAG_URL(reqUri.c_str()), SIPTAG_CALL_ID_STR(dialog->callId().c_str()),
+               TAG_IF(!contact.empty(), SIPTAG_CONTACT_STR(contact.c_str())),
                TAG_IF(hasBody, SIPTAG_CONTENT_TYPE_STR(request.contentType.c_str())),
                TAG_IF(hasBody, SIPTAG_PAYLOAD_STR(request.body.c_str())),
                TAG_IF(!headers->empty(), SIPTAG_HEADER_STR(headers->c_str())), TAG_END());
@@ -369,7 +446,16 @@ void StackCore::onNuaEvent(nua_event_t event, int status, char const* phrase, nu
             onIncomingInvite(status, nh, sip);
             return;
         case nua_i_options:
-            if (!find(nh)) onOptions(nh);
+            if (!find(nh) && !subscriptions_.count(nh)) onOptions(nh);
+            return;
+        case nua_i_subscribe:
+            onSubscribe(status, nh, sip, tags);
+            return;
+        case nua_i_refer:
+            onRefer(status, nh, sip, tags);
+            return;
+        case nua_r_notify:
+            onNotifyResponse(status, phrase, nh, tags);
             return;
         default:
             break;
@@ -378,7 +464,8 @@ void StackCore::onNuaEvent(nua_event_t event, int status, char const* phrase, nu
     DialogRef d = find(nh);
     if (!d) {
         // A request on a handle nua made for it (already answered, e.g. 405): release it.
-        if (nh && nua_event_is_incoming_request(event)) nua_handle_destroy(nh);
+        if (nh && nua_event_is_incoming_request(event) && !subscriptions_.count(nh))
+            nua_handle_destroy(nh);
         if (event == nua_i_error)
             PARLEY_LOG_WARN(log(), "SIP error " << status << " " << str(phrase));
         return;
@@ -400,6 +487,22 @@ void StackCore::onNuaEvent(nua_event_t event, int status, char const* phrase, nu
             break;
         case nua_i_state:
             onCallState(d, status, phrase, tags);
+            break;
+        case nua_i_update:
+            onUpdate(d, status, sip);
+            break;
+        case nua_r_update:
+            onUpdateResponse(d, status, sip);
+            break;
+        case nua_r_bye:
+            // A BYE the application did not ask for: nua ended the session because a session
+            // refresh (RFC 4028) failed or the peer's never came.
+            if (!c.byeAsked && !shuttingDown_ && c.endStatus == 0 &&
+                config_.sessionExpires > 0) {
+                c.endStatus = 408;
+                c.endReason = "session timer expired";
+                PARLEY_LOG_INFO(log(), "SIP dialog " << c.callId << " ended: session timer expired");
+            }
             break;
         case nua_i_error:
             PARLEY_LOG_WARN(log(), "SIP error on dialog " << c.callId << ": " << status << " "
@@ -455,6 +558,8 @@ void StackCore::onIncomingInvite(int status, nua_handle_t* nh, sip_t const* sip)
     core->remoteUri = msg.fromUri;
     core->localUri = msg.toUri;
     core->remoteContact = msg.contactUri;
+    if (sip->sip_via && sip->sip_via->v_protocol)
+        core->tcp = equalsNoCase(sip->sip_via->v_protocol, "SIP/2.0/TCP");
     su_home_t home[1] = {SU_HOME_INIT(home)};
     // The leg's local tag is chosen by nta on arrival; a Replaces header built from the
     // leg is the public way to read it.
@@ -470,6 +575,18 @@ void StackCore::onIncomingInvite(int status, nua_handle_t* nh, sip_t const* sip)
 void StackCore::onInviteResponse(const DialogRef& d, int status, sip_t const* sip) {
     DialogCore& c = d->core();
     SipMessage msg = toMessage(sip);
+    if (c.confirmed && !c.clientInvitePending) {
+        // A session refresh re-INVITE nua sent by itself (peer without UPDATE). It went out
+        // without a body, so a 2xx carries an offer: answer with the session as it stands.
+        if (status >= 200 && status < 300)
+            nua_ack(c.nh, TAG_IF(!msg.body.empty() && !c.lastLocalSdp.empty(),
+                                 SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+                    TAG_IF(!msg.body.empty() && !c.lastLocalSdp.empty(),
+                           SIPTAG_PAYLOAD_STR(c.lastLocalSdp.c_str())),
+                    TAG_END());
+        PARLEY_LOG_DEBUG(log(), "SIP session refresh on " << c.callId << ": " << status);
+        return;
+    }
     if (status >= 200) c.clientInvitePending = false;
     if (!c.confirmed && !msg.toTag.empty() && status > 100 && status < 300) {
         c.remoteTag = msg.toTag;
@@ -512,7 +629,13 @@ void StackCore::finish(const DialogRef& d, int status, const std::string& reason
     DialogCore& c = d->core();
     if (c.state == DialogState::Terminated && !c.nh) return;
     nua_handle_t* nh = c.nh;
+    finishSubscriptionsOn(nh, "dialog ended");
     dialogs_.erase(nh);
+    if (c.updateRequest) {
+        msg_destroy(c.updateRequest);
+        c.updateRequest = nullptr;
+    }
+    c.clientUpdatePending = false;
     c.state = DialogState::Terminated;
     c.serverInvitePending = c.clientInvitePending = c.ackPending = false;
     SipHandler& h = handlerFor(c);
@@ -522,7 +645,10 @@ void StackCore::finish(const DialogRef& d, int status, const std::string& reason
         nua_handle_bind(nh, nullptr);
         nua_handle_destroy(nh);
     }
-    h.onTerminated(d, status, reason);
+    if (c.endStatus != 0)
+        h.onTerminated(d, c.endStatus, c.endReason);
+    else
+        h.onTerminated(d, status, reason);
 }
 
 }  // namespace parley::proto::sip::detail

@@ -20,12 +20,12 @@ extern char** environ;
 namespace parley::test::sip {
 
 void RecordingHandler::onIncomingInvite(const psip::DialogRef& d, const psip::SipMessage& m) {
-    events.push_back({"invite", d, m, 0, {}});
+    events.push_back({"invite", d, m, 0, {}, {}, {}});
     if (inviteHook) inviteHook(d, m);
 }
 
 void RecordingHandler::onReinvite(const psip::DialogRef& d, const psip::SipMessage& m) {
-    events.push_back({"reinvite", d, m, 0, {}});
+    events.push_back({"reinvite", d, m, 0, {}, {}, {}});
     if (reinviteHook)
         reinviteHook(d, m);
     else
@@ -33,26 +33,62 @@ void RecordingHandler::onReinvite(const psip::DialogRef& d, const psip::SipMessa
 }
 
 void RecordingHandler::onInviteResponse(const psip::DialogRef& d, const psip::SipMessage& m) {
-    events.push_back({"response", d, m, m.status, m.reason});
+    events.push_back({"response", d, m, m.status, m.reason, {}, {}});
     if (responseHook) responseHook(d, m);
 }
 
 void RecordingHandler::onAck(const psip::DialogRef& d, const psip::SipMessage& m) {
-    events.push_back({"ack", d, m, 0, {}});
+    events.push_back({"ack", d, m, 0, {}, {}, {}});
     if (ackHook) ackHook(d, m);
 }
 
 void RecordingHandler::onBye(const psip::DialogRef& d, const psip::SipMessage& m) {
-    events.push_back({"bye", d, m, 0, {}});
+    events.push_back({"bye", d, m, 0, {}, {}, {}});
 }
 
-void RecordingHandler::onCancel(const psip::DialogRef& d) { events.push_back({"cancel", d, {}, 0, {}}); }
+void RecordingHandler::onCancel(const psip::DialogRef& d) { events.push_back({"cancel", d, {}, 0, {}, {}, {}}); }
 
 void RecordingHandler::onTerminated(const psip::DialogRef& d, int status, const std::string& reason) {
     check(d->terminated(), "dialog not in Terminated state in onTerminated");
     check(terminations(d) == 0, "second onTerminated for one dialog");
-    events.push_back({"terminated", d, {}, status, reason});
+    events.push_back({"terminated", d, {}, status, reason, {}, {}});
     if (terminatedHook) terminatedHook(d);
+}
+
+void RecordingHandler::onUpdate(const psip::DialogRef& d, const psip::SipMessage& m) {
+    events.push_back({"update", d, m, 0, {}, {}, {}});
+    if (updateHook)
+        updateHook(d, m);
+    else
+        SipHandler::onUpdate(d, m);
+}
+
+void RecordingHandler::onUpdateResponse(const psip::DialogRef& d, const psip::SipMessage& m) {
+    events.push_back({"update-response", d, m, m.status, m.reason, {}, {}});
+    if (updateResponseHook) updateResponseHook(d, m);
+}
+
+psip::RequestAnswer RecordingHandler::onSubscribe(const psip::SubscriptionRef& s, const psip::SipMessage& m) {
+    events.push_back({"subscribe", nullptr, m, 0, {}, s, {}});
+    return subscribeHook ? subscribeHook(s, m) : SipHandler::onSubscribe(s, m);
+}
+
+void RecordingHandler::onSubscriptionRefreshed(const psip::SubscriptionRef& s, const psip::SipMessage& m) {
+    events.push_back({"sub-refresh", nullptr, m, 0, {}, s, {}});
+}
+
+void RecordingHandler::onSubscriptionTerminated(const psip::SubscriptionRef& s, const std::string& reason) {
+    check(s->terminated(), "subscription not terminated in onSubscriptionTerminated");
+    for (const auto& e : events)
+        if (e.kind == "sub-terminated" && e.subscription == s) check(false, "second onSubscriptionTerminated");
+    events.push_back({"sub-terminated", nullptr, {}, 0, reason, s, {}});
+    if (subTerminatedHook) subTerminatedHook(s, reason);
+}
+
+psip::RequestAnswer RecordingHandler::onRefer(const psip::SubscriptionRef& s, const psip::ReferRequest& r,
+                                              const psip::DialogRef& d) {
+    events.push_back({"refer", d, r.message, 0, {}, s, r});
+    return referHook ? referHook(s, r, d) : SipHandler::onRefer(s, r, d);
 }
 
 std::size_t RecordingHandler::count(const std::string& kind) const {

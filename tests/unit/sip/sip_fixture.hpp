@@ -22,11 +22,15 @@ namespace parley::test::sip {
 namespace psip = parley::proto::sip;
 
 struct SipEvent {
-    std::string kind;  // "invite", "reinvite", "response", "ack", "bye", "cancel", "terminated"
+    // "invite", "reinvite", "response", "ack", "bye", "cancel", "terminated", "update",
+    // "update-response", "subscribe", "sub-refresh", "sub-terminated", "refer"
+    std::string kind;
     psip::DialogRef dialog;
     psip::SipMessage message;
     int status = 0;
     std::string reason;
+    psip::SubscriptionRef subscription;
+    psip::ReferRequest refer;
 };
 
 class RecordingHandler : public psip::SipHandler {
@@ -37,6 +41,14 @@ public:
     Hook responseHook;
     Hook ackHook;
     std::function<void(const psip::DialogRef&)> terminatedHook;
+    Hook updateHook;  // default: SipHandler's (200 without body, 488 with)
+    Hook updateResponseHook;
+    // Default: SipHandler's (489 for SUBSCRIBE, 403 for REFER).
+    std::function<psip::RequestAnswer(const psip::SubscriptionRef&, const psip::SipMessage&)> subscribeHook;
+    std::function<psip::RequestAnswer(const psip::SubscriptionRef&, const psip::ReferRequest&,
+                                      const psip::DialogRef&)>
+        referHook;
+    std::function<void(const psip::SubscriptionRef&, const std::string&)> subTerminatedHook;
 
     void onIncomingInvite(const psip::DialogRef& d, const psip::SipMessage& m) override;
     void onReinvite(const psip::DialogRef& d, const psip::SipMessage& m) override;
@@ -45,6 +57,13 @@ public:
     void onBye(const psip::DialogRef& d, const psip::SipMessage& m) override;
     void onCancel(const psip::DialogRef& d) override;
     void onTerminated(const psip::DialogRef& d, int status, const std::string& reason) override;
+    void onUpdate(const psip::DialogRef& d, const psip::SipMessage& m) override;
+    void onUpdateResponse(const psip::DialogRef& d, const psip::SipMessage& m) override;
+    psip::RequestAnswer onSubscribe(const psip::SubscriptionRef& s, const psip::SipMessage& m) override;
+    void onSubscriptionRefreshed(const psip::SubscriptionRef& s, const psip::SipMessage& m) override;
+    void onSubscriptionTerminated(const psip::SubscriptionRef& s, const std::string& reason) override;
+    psip::RequestAnswer onRefer(const psip::SubscriptionRef& s, const psip::ReferRequest& r,
+                                const psip::DialogRef& d) override;
 
     std::size_t count(const std::string& kind) const;
     const SipEvent* last(const std::string& kind) const;
