@@ -19,7 +19,12 @@
 //   bench_mix_load [--participants 100,200,...] [--seconds 10] [--warmup 3]
 //                  [--mode load|idle|silent] [--conferences N] [--ms-bin PATH]
 //                  [--ms-cpu 1] [--cpu 0] [--media-workers 1] [--slots 10] [--rt-priority N]
+//                  [--rx-wakeups]
 //
+// Receiving: by default the generator reads its socket on its send timer (every 2 ms),
+// stamped by the kernel, so parley-ms's sendto() does not also pay for waking the
+// generator per packet (on loopback the sender runs the receiver's delivery and wake-up;
+// a NIC would not). --rx-wakeups watches the socket in epoll instead (the first method).
 // --rt-priority N runs parley-ms and the generator SCHED_FIFO (as `chrt -f N`): on a
 // machine shared with other work this keeps that work off the measured path; the report
 // prints how much other work ran on parley-ms's CPU during each window either way.
@@ -81,6 +86,7 @@ struct Options {
     int rtPriority = 0;  // > 0: SCHED_FIFO for parley-ms and the generator
     std::size_t window = 32;
     std::string msLogLevel = "notice";
+    bool rxWakeups = false;  // watch the generator's socket instead of reading it on the timer
 };
 
 [[noreturn]] void usage(const std::string& why) {
@@ -88,7 +94,8 @@ struct Options {
               << "\nusage: bench_mix_load [--participants N,N,...] [--per-conference 10] "
                  "[--seconds S] [--warmup S] [--mode load|idle|silent] [--conferences N] "
                  "[--ms-bin PATH] [--ms-cpu N] [--cpu N] [--media-workers N] [--slots N] "
-                 "[--window N] [--setup-timeout S] [--ms-log-level LEVEL] [--rt-priority N]\n";
+                 "[--window N] [--setup-timeout S] [--ms-log-level LEVEL] [--rt-priority N] "
+                 "[--rx-wakeups]\n";
     std::exit(2);
 }
 
@@ -143,6 +150,8 @@ Options parseArgs(int argc, char** argv) {
                 o.window = std::stoul(value());
             else if (a == "--ms-log-level")
                 o.msLogLevel = value();
+            else if (a == "--rx-wakeups")
+                o.rxWakeups = true;
             else
                 usage("unknown option " + a);
         } catch (const std::exception&) {
@@ -243,6 +252,16 @@ MsMetrics readMetrics(std::uint16_t port) {
     return m;
 }
 
+// The media worker logs its legs' jitter delay every 10 s at debug level: the last such line.
+std::string lastWorkerLoadLine(const std::string& log) {
+    const auto at = log.rfind("jitter delay mean");
+    if (at == std::string::npos) return {};
+    const auto begin = log.rfind('\n', at);
+    const auto end = log.find('\n', at);
+    return log.substr(begin == std::string::npos ? 0 : begin + 1,
+                      end == std::string::npos ? std::string::npos : end - begin - 1);
+}
+
 struct StepResult {
     std::size_t participants = 0;
     std::size_t conferences = 0;
@@ -258,6 +277,7 @@ struct StepResult {
     double genCpu = 0;
     double msCoreBusy = 0;  // all work on parley-ms's CPU over the window
     std::string load;       // 1-minute load average at the end of the window
+    std::string workerLog;  // the worker's last load line (jitter delay), --ms-log-level debug
     long rssBase = 0, rssLoaded = 0;
     MsMetrics before, after;
     bool pass() const {
@@ -305,6 +325,7 @@ StepResult runStep(const Options& opt, std::size_t participants) {
     RtpLoadConfig lc;
     lc.slots = opt.slots;
     lc.silent = opt.mode == Mode::Silent;
+    lc.rxWakeups = opt.rxWakeups;
     auto load = RtpLoad::create(loop, lc);
     if (!load) {
         res.why = "RTP socket: " + load.error().message;
@@ -342,6 +363,7 @@ StepResult runStep(const Options& opt, std::size_t participants) {
         res.load = loadAverage();
         res.rssLoaded = ms.rssKiB();
         res.after = readMetrics(ports->http);
+        res.workerLog = lastWorkerLoadLine(ms.log());
         res.ok = ms.running();
         finish(res.ok ? "" : "parley-ms died");
     };
@@ -462,10 +484,13 @@ void printStep(const Options& opt, const StepResult& s) {
     }
     std::printf(
         "parley-ms workers: ticks +%.0f, late wake-ups +%.0f, skipped ticks +%.0f, longest "
-        "tick %.0f us, jitter overflow +%.0f, strangers +%.0f\n",
+        "tick %.0f us, jitter overflow +%.0f, strangers +%.0f (since start: late wake-ups "
+        "%.0f, skipped ticks %.0f)\n",
         s.after.ticks - s.before.ticks, s.after.lateWakeups - s.before.lateWakeups,
         s.after.skippedTicks - s.before.skippedTicks, s.after.maxTickMicros,
-        s.after.jitterOverflow - s.before.jitterOverflow, s.after.strangers - s.before.strangers);
+        s.after.jitterOverflow - s.before.jitterOverflow, s.after.strangers - s.before.strangers,
+        s.after.lateWakeups, s.after.skippedTicks);
+    if (!s.workerLog.empty()) std::printf("parley-ms log: %s\n", s.workerLog.c_str());
     std::printf(
         "RESULT mode=%s participants=%zu conferences=%zu p50_us=%lld p99_us=%lld max_us=%lld "
         "lost=%llu short=%llu silent=%llu delay_p50_ms=%.1f delay_p99_ms=%.1f delay_max_ms=%.1f "

@@ -111,7 +111,7 @@ RtpLoad::RtpLoad(common::EventLoop& loop, RtpLoadConfig config)
 
 RtpLoad::~RtpLoad() {
     if (timerFd_) loop_.unwatch(timerFd_.get());
-    if (fd_) loop_.unwatch(fd_.get());
+    if (fd_ && config_.rxWakeups) loop_.unwatch(fd_.get());
 }
 
 common::Result<std::unique_ptr<RtpLoad>> RtpLoad::create(common::EventLoop& loop,
@@ -195,6 +195,7 @@ common::Status RtpLoad::start() {
                               [this](std::uint32_t) { onTimer(); });
         !st)
         return st;
+    if (!config_.rxWakeups) return {};
     return loop_.watch(fd_.get(), common::EventLoop::kReadable,
                        [this](std::uint32_t) { onReadable(); });
 }
@@ -245,6 +246,7 @@ void RtpLoad::onTimer() {
             static_cast<ssize_t>(sizeof expirations) ||
         expirations == 0)
         return;
+    if (!config_.rxWakeups) onReadable();  // what came since the previous slot
     if (expirations > 1) lateSlots_ += expirations - 1;
     const auto cap = static_cast<std::uint64_t>(config_.slots * kMaxCatchUpPeriods);
     std::uint64_t run = std::min(expirations, cap);

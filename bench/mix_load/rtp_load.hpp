@@ -53,6 +53,9 @@ struct RtpLoadConfig {
     double probeAmplitude = 6000;
     double talkerAmplitude = 2000;
     int socketBufferBytes = 16 << 20;
+    // false: the socket is read on every send-timer expiry (no wake-up per packet);
+    // true: it is watched in epoll.
+    bool rxWakeups = false;
 };
 
 struct RtpLoadReport {

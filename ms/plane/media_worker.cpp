@@ -1,6 +1,7 @@
 #include "ms/plane/media_worker.hpp"
 
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,6 +25,11 @@ void storeMax(std::atomic<std::uint64_t>& a, std::uint64_t v) {
     std::uint64_t cur = a.load(std::memory_order_relaxed);
     while (v > cur && !a.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {
     }
+}
+
+std::uint64_t micros(common::Duration d) {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+    return us > 0 ? static_cast<std::uint64_t>(us) : 0;
 }
 
 timespec toTimespec(TimePoint t) {
@@ -244,29 +250,34 @@ WorkerStats MediaWorker::stats() const {
     s.strangers = strangers_.load(std::memory_order_relaxed);
     s.rtcpMalformed = rtcpMalformed_.load(std::memory_order_relaxed);
     s.jitterOverflow = jitterOverflow_.load(std::memory_order_relaxed);
+    s.readLimitHits = readLimitHits_.load(std::memory_order_relaxed);
+    s.jitterDelayMeanMicros = jitterDelayMean_.load(std::memory_order_relaxed);
+    s.jitterDelayMaxMicros = jitterDelayMax_.load(std::memory_order_relaxed);
     s.ticking = armed_.load(std::memory_order_relaxed);
     return s;
 }
 
 // --- worker thread ------------------------------------------------------------------------
 
+// RTP is read at the start of every tick (readLegs()), not watched: RTCP (one packet per
+// leg every few seconds) is.
 void MediaWorker::watchLeg(WorkerLeg& leg) {
     if (!leg.rtp) return;
     WorkerLeg* p = &leg;
-    auto st = loop_.watch(leg.rtp->rtpFd(), common::EventLoop::kReadable,
-                          [p](std::uint32_t) { p->rtp->onRtpReadable(Clock::now()); });
-    if (!st)
-        PARLEY_LOG_WARN(log(), "leg " << leg.id << ": cannot watch RTP: " << st.error().message);
-    st = loop_.watch(leg.rtp->rtcpFd(), common::EventLoop::kReadable,
-                     [p](std::uint32_t) { p->rtp->onRtcpReadable(Clock::now()); });
+    auto st = loop_.watch(leg.rtp->rtcpFd(), common::EventLoop::kReadable,
+                          [p](std::uint32_t) { p->rtp->onRtcpReadable(Clock::now()); });
     if (!st)
         PARLEY_LOG_WARN(log(), "leg " << leg.id << ": cannot watch RTCP: " << st.error().message);
 }
 
 void MediaWorker::unwatchLeg(WorkerLeg& leg) {
     if (!leg.rtp) return;
-    loop_.unwatch(leg.rtp->rtpFd());
     loop_.unwatch(leg.rtp->rtcpFd());
+}
+
+void MediaWorker::readLegs() {
+    for (WorkerLeg* leg : order_)
+        if (leg->rtp) leg->rtp->onRtpReadable(Clock::now());
 }
 
 void MediaWorker::rebind() {
@@ -319,13 +330,47 @@ void MediaWorker::onTimer() {
         nextDeadline_ += kTickPeriod * static_cast<long>(skipped);
         run = kMaxCatchUpTicks;
     }
+    // What every leg received since the previous tick, before any tick runs (catch-up
+    // ticks after it find the sockets empty).
+    const TimePoint readStart = Clock::now();
+    const TimePoint lastDue = nextDeadline_ + kTickPeriod * static_cast<long>(run - 1);
+    windowWakeMax_ = std::max(windowWakeMax_, micros(readStart - lastDue));
+    readLegs();
+    windowReadMax_ = std::max(windowReadMax_, micros(Clock::now() - readStart));
     for (std::uint64_t i = 0; i < run; ++i) {
-        const TimePoint started = Clock::now();
+        const TimePoint started = i == 0 ? readStart : Clock::now();
         runTick(nextDeadline_);
         nextDeadline_ += kTickPeriod;
-        const auto took =
-            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count();
-        storeMax(maxTickMicros_, static_cast<std::uint64_t>(took));
+        const std::uint64_t took = micros(Clock::now() - started);
+        storeMax(maxTickMicros_, took);
+        windowTickMax_ = std::max(windowTickMax_, took);
+    }
+}
+
+// The send phase starts at a steady offset from the deadline: the longest time reading and
+// mixing took in the last two windows of kSendAnchorWindowTicks, plus a margin, capped at
+// kMaxSendOffset. Without it every stream's packet leaves whenever this tick's reading and
+// mixing happen to end, and their variation shows in every inter-packet interval. A tick
+// that is ready later than the offset sends at once (a catch-up tick always is).
+void MediaWorker::holdUntilSendTime(TimePoint deadline) {
+    const TimePoint ready = Clock::now();
+    const common::Duration took = ready > deadline ? ready - deadline : common::Duration::zero();
+    anchorWindowMax_ = std::max(anchorWindowMax_, took);
+    if (++anchorWindowTicks_ == kSendAnchorWindowTicks) {
+        anchorPreviousMax_ = anchorWindowMax_;
+        anchorWindowMax_ = common::Duration::zero();
+        anchorWindowTicks_ = 0;
+    }
+    // The send phase must still end well inside the period: a worker near saturation sends
+    // as soon as it is ready.
+    const common::Duration room = kTickPeriod - kSendOffsetMargin * 4 - sendTime_;
+    const common::Duration offset =
+        std::min({std::max(anchorPreviousMax_, anchorWindowMax_) + kSendOffsetMargin,
+                  kMaxSendOffset, room});
+    const TimePoint sendAt = deadline + offset;
+    if (ready >= sendAt) return;
+    const timespec ts = toTimespec(sendAt);
+    while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
     }
 }
 
@@ -344,6 +389,8 @@ void MediaWorker::runTick(TimePoint now) {
         }
     }
     engine_.runTick(inputs_, outputs_);
+    holdUntilSendTime(now);
+    const TimePoint sendStart = Clock::now();
     for (WorkerLeg* leg : order_) {
         const bool planned = leg->planIndex != mixer::kNoIndex;
         if (!leg->rtp) {
@@ -359,6 +406,9 @@ void MediaWorker::runTick(TimePoint now) {
         // A runner that reported its end is done with the media.
         if (leg->dialog && leg->dialog->ended()) leg->dialog.reset();
     }
+    // The send phase's cost, smoothed (1/8 per tick) and raised at once by a slower tick.
+    const common::Duration sent = Clock::now() - sendStart;
+    sendTime_ = sent > sendTime_ ? sent : sendTime_ + (sent - sendTime_) / 8;
     if (talkersSubscribed_) {
         auto reports = engine_.pollActiveTalkers(now);
         if (!reports.empty() && events_.talkers) events_.talkers(std::move(reports));
@@ -369,10 +419,20 @@ void MediaWorker::runTick(TimePoint now) {
 }
 
 void MediaWorker::checkMedia(TimePoint now) {
-    std::uint64_t in = 0, out = 0, malformed = 0, strangers = 0, rtcpMalformed = 0, overflow = 0;
+    std::uint64_t in = 0, out = 0, malformed = 0, strangers = 0, rtcpMalformed = 0, overflow = 0,
+                  readLimit = 0, delaySum = 0, delayMax = 0, delayLegs = 0;
     for (WorkerLeg* leg : order_) {
         if (!leg->rtp) continue;
         const rtp::RtpCounters& c = leg->rtp->counters();
+        readLimit += c.readLimitHits;
+        if (leg->rtp->receiving() && leg->rtp->jitterStats().framesIn > 0) {
+            const auto d = static_cast<std::uint64_t>(
+                std::chrono::duration_cast<std::chrono::microseconds>(leg->rtp->jitterDelay())
+                    .count());
+            delaySum += d;
+            delayMax = std::max(delayMax, d);
+            ++delayLegs;
+        }
         in += c.packetsIn;
         out += c.packetsOut;
         malformed += c.malformed;
@@ -386,6 +446,18 @@ void MediaWorker::checkMedia(TimePoint now) {
     strangers_.store(strangers, std::memory_order_relaxed);
     rtcpMalformed_.store(rtcpMalformed, std::memory_order_relaxed);
     jitterOverflow_.store(overflow, std::memory_order_relaxed);
+    readLimitHits_.store(readLimit, std::memory_order_relaxed);
+    const std::uint64_t delayMean = delayLegs > 0 ? delaySum / delayLegs : 0;
+    jitterDelayMean_.store(delayMean, std::memory_order_relaxed);
+    jitterDelayMax_.store(delayMax, std::memory_order_relaxed);
+    if (tickCount_ % kLoadLogTicks == 0) {
+        PARLEY_LOG_DEBUG(log(), "worker " << index_ << ": " << order_.size() << " legs, jitter delay"
+                                          << " mean " << delayMean << " us max " << delayMax
+                                          << " us; last 10 s: wake-up late max " << windowWakeMax_
+                                          << " us, read max " << windowReadMax_
+                                          << " us, tick max " << windowTickMax_ << " us");
+        windowWakeMax_ = windowReadMax_ = windowTickMax_ = 0;
+    }
     for (WorkerLeg* leg : order_) {
         if (!leg->rtp) continue;
         const std::uint64_t packets = leg->rtp->counters().packetsIn;

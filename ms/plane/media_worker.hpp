@@ -18,9 +18,20 @@
 // The tick runs only while the worker has legs: an empty worker disarms its timer and
 // sleeps in epoll, so idle conferences cost nothing.
 //
+// Receiving: the legs' RTP sockets are not watched. When the timer fires, the worker first
+// reads every leg's RTP socket (RtpSession::onRtpReadable(): recvmmsg, at most
+// maxPacketsPerRead datagrams per leg, the rest left for the next tick, so a flooded leg
+// cannot starve the others), then runs the tick: one wake-up per 20 ms however many legs,
+// and the tick starts on time instead of behind a queue of packet events. Packets carry
+// their kernel receive time (RTCP statistics); the jitter buffer sees them put before the
+// tick's pull, as if they had arrived just before it. RTCP sockets stay in epoll (rare).
+//
 // The tick (every 20 ms, for each leg in a fixed order): RtpSession::tick(now),
-// pullFrame(in); MixEngine::runTick(inputs, outputs); pushFrame(out, or silence for a leg
-// that no plan routes). `now` is the tick's deadline, not the wake-up time. When the thread
+// pullFrame(in); MixEngine::runTick(inputs, outputs); then, at a steady offset from the
+// deadline (the longest read-and-mix time of the last 1-2 s plus 0.3 ms, at most 8 ms: the
+// worker sleeps until then when it is early), pushFrame(out, or silence for a leg that no
+// plan routes), so every stream leaves at the same point of each period whatever this
+// tick's reading cost. `now` is the tick's deadline, not the wake-up time. When the thread
 // wakes late and several deadlines passed, up to kMaxCatchUpTicks ticks run back to back
 // (the outgoing streams keep their rate); older ones are skipped and counted. No
 // allocation, lock or blocking call happens on the tick: the pointer arrays it walks are
@@ -67,6 +78,11 @@ namespace parley::ms::plane {
 
 inline constexpr common::Duration kTickPeriod = std::chrono::milliseconds(media::kFrameMs);
 inline constexpr std::uint64_t kMaxCatchUpTicks = 5;
+inline constexpr std::uint64_t kLoadLogTicks = 500;  // debug log of the worker's load: 10 s
+// Send phase anchoring (see the tick below).
+inline constexpr std::uint64_t kSendAnchorWindowTicks = 50;  // 1 s
+inline constexpr common::Duration kSendOffsetMargin = std::chrono::microseconds(300);
+inline constexpr common::Duration kMaxSendOffset = std::chrono::milliseconds(8);
 
 struct WorkerLeg {
     std::uint64_t key = 0;  // unique per leg for the process's life
@@ -108,6 +124,10 @@ struct WorkerStats {
     std::uint64_t strangers = 0;  // RTP and RTCP from a source other than the latched one
     std::uint64_t rtcpMalformed = 0;
     std::uint64_t jitterOverflow = 0;  // frames dropped by full jitter buffers (floods)
+    std::uint64_t readLimitHits = 0;   // RTP reads stopped at the per-leg bound (floods)
+    // Audio buffered by the jitter buffers of the legs receiving audio: mean and max.
+    std::uint64_t jitterDelayMeanMicros = 0;
+    std::uint64_t jitterDelayMaxMicros = 0;
     bool ticking = false;              // the 20 ms timer is armed (the worker has legs)
 };
 
@@ -144,6 +164,8 @@ class MediaWorker {
     void rebind();
     void watchLeg(WorkerLeg& leg);
     void unwatchLeg(WorkerLeg& leg);
+    void readLegs();
+    void holdUntilSendTime(common::TimePoint deadline);
     void checkMedia(common::TimePoint now);
     void forwardDigit(const WorkerLeg& from, const rtp::DigitEvent& digit);
     void startRunner(WorkerLeg& leg, common::TimePoint now);
@@ -168,6 +190,16 @@ class MediaWorker {
     media::AudioFrame silence_;
     common::TimePoint nextDeadline_{};
     std::uint64_t tickCount_ = 0;
+    // Maxima over the current load-log period (debug log): timer expiry to wake-up, the
+    // read of every leg's socket, one tick.
+    std::uint64_t windowWakeMax_ = 0;
+    // Send phase anchoring: when reading and mixing were done, after the deadline.
+    common::Duration anchorWindowMax_{};
+    common::Duration anchorPreviousMax_{};
+    std::uint64_t anchorWindowTicks_ = 0;
+    common::Duration sendTime_{};  // how long the send phase takes (smoothed)
+    std::uint64_t windowReadMax_ = 0;
+    std::uint64_t windowTickMax_ = 0;
 
     std::atomic<std::uint64_t> ticks_{0};
     std::atomic<std::uint64_t> lateWakeups_{0};
@@ -181,6 +213,9 @@ class MediaWorker {
     std::atomic<std::uint64_t> strangers_{0};
     std::atomic<std::uint64_t> rtcpMalformed_{0};
     std::atomic<std::uint64_t> jitterOverflow_{0};
+    std::atomic<std::uint64_t> readLimitHits_{0};
+    std::atomic<std::uint64_t> jitterDelayMean_{0};
+    std::atomic<std::uint64_t> jitterDelayMax_{0};
     std::atomic<bool> armed_{false};
 };
 

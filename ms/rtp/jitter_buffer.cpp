@@ -104,8 +104,10 @@ bool JitterBuffer::put(std::uint32_t timestamp, std::span<const std::int16_t> sa
                 continue;
             }
         }
-        if (free_.empty() || bufferedFrames() >= slots_.size()) {
-            if (free_.empty() && bufferedFrames() < slots_.size() / 2) {
+        // Speex holds at most the slots in use, so only a full pool needs its exact count
+        // (asking Speex walks its whole table: not on every put).
+        if (free_.empty()) {
+            if (bufferedFrames() < slots_.size() / 2) {
                 // Slots held by packets Speex has dropped without telling: start over.
                 reclaimAll();
                 ++stats_.resets;
@@ -158,17 +160,11 @@ void JitterBuffer::get(media::AudioFrame& out) {
     out.speech = false;
     out.energy = 0;
 
-    // Bound the delay: drop the oldest frames beyond maxDelay.
-    for (std::size_t buffered = bufferedFrames(); buffered > maxFrames_; --buffered) {
-        JitterBufferPacket pkt{};
-        spx_int32_t offset = 0;
-        if (jitter_buffer_get(jb_.get(), &pkt, static_cast<spx_int32_t>(config_.frameSamples),
-                              &offset) == JITTER_BUFFER_OK) {
-            speexResetState_ = false;
-            if (pkt.data) releaseFromSpeex(pkt.data);
-        }
-        ++stats_.delayDrops;
-    }
+    // Bound the delay: drop the oldest frames beyond maxDelay. What Speex holds never
+    // exceeds the slots in use, so its exact count is needed only when those exceed the bound.
+    const std::size_t held = heldFrames();
+    const std::size_t buffered = held > maxFrames_ ? bufferedFrames() : held;
+    if (buffered > maxFrames_) dropOldest(buffered - maxFrames_, stats_.delayDrops);
 
     JitterBufferPacket pkt{};
     spx_int32_t offset = 0;
@@ -200,6 +196,32 @@ void JitterBuffer::get(media::AudioFrame& out) {
         }
     }
     jitter_buffer_tick(jb_.get());
+    trimBacklog();
+}
+
+void JitterBuffer::dropOldest(std::size_t frames, std::uint64_t& counter) {
+    for (std::size_t i = 0; i < frames; ++i) {
+        JitterBufferPacket pkt{};
+        spx_int32_t offset = 0;
+        if (jitter_buffer_get(jb_.get(), &pkt, static_cast<spx_int32_t>(config_.frameSamples),
+                              &offset) == JITTER_BUFFER_OK) {
+            speexResetState_ = false;
+            if (pkt.data) releaseFromSpeex(pkt.data);
+        }
+        ++counter;
+    }
+}
+
+void JitterBuffer::trimBacklog() {
+    // The slots in use bound what is waiting from above; Speex's exact count (a walk of its
+    // table) is asked once per window, and only when a trim looks due.
+    const std::size_t held = heldFrames();
+    if (windowTicks_ == 0 || held < windowMin_) windowMin_ = held;
+    if (++windowTicks_ < kTrimWindowTicks) return;
+    windowTicks_ = 0;
+    if (windowMin_ < kTrimAboveFrames) return;
+    const std::size_t standing = std::min(windowMin_, bufferedFrames());
+    if (standing >= kTrimAboveFrames) dropOldest(standing - 1, stats_.trimmed);
 }
 
 void JitterBuffer::reset() {
@@ -207,6 +229,7 @@ void JitterBuffer::reset() {
     std::fill(last_.begin(), last_.end(), std::int16_t{0});
     missingRun_ = 0;
     started_ = false;
+    windowTicks_ = 0;
     ++stats_.resets;
 }
 

@@ -12,6 +12,10 @@
 //   of audio is buffered, the oldest frames are dropped (stats().delayDrops). At most
 //   `capacity` frames are held; what does not fit is dropped (stats().overflow). Frames
 //   too late to be played are dropped (stats().late).
+// - Excess delay is trimmed: when at least kTrimAboveFrames frames were still waiting
+//   after every get() of the last kTrimWindowTicks ticks (a backlog left by a burst, a
+//   stalled reader or a delay Speex does not lower by itself), the frames above one are
+//   dropped at once (stats().trimmed), so the delay returns to what the jitter needs.
 // - Lost frames (stats().lost) are missing frames while the stream is active; after
 //   kIdleFrames missing frames in a row the stream counts as paused (hold, silence
 //   suppression) and stops counting losses until audio comes back.
@@ -46,6 +50,7 @@ struct JitterBufferStats {
     std::uint64_t late = 0;        // arrived too late to play
     std::uint64_t overflow = 0;    // no room (flood)
     std::uint64_t delayDrops = 0;  // dropped to keep the delay under maxDelay
+    std::uint64_t trimmed = 0;     // dropped as a standing backlog (excess delay)
     std::uint64_t lost = 0;        // missing frames while the stream was active
     std::uint64_t concealed = 0;   // frames filled by repeat-and-fade
     std::uint64_t badSize = 0;     // put() with a size that is not whole frames
@@ -56,6 +61,8 @@ class JitterBuffer {
   public:
     static constexpr std::size_t kMaxFramesPerPut = 6;  // 120 ms packets
     static constexpr int kIdleFrames = 10;              // 200 ms without audio: paused
+    static constexpr std::size_t kTrimWindowTicks = 50;  // 1 s
+    static constexpr std::size_t kTrimAboveFrames = 2;
 
     explicit JitterBuffer(const JitterBufferConfig& config = {});
     ~JitterBuffer();
@@ -73,6 +80,9 @@ class JitterBuffer {
     // Audio waiting to be played.
     common::Duration currentDelay() const;
     std::size_t bufferedFrames() const;
+    // Frames whose slots are taken (buffered, or dropped by Speex and not yet handed back):
+    // an upper bound of bufferedFrames() kept without asking Speex.
+    std::size_t heldFrames() const { return slots_.size() - free_.size(); }
     std::size_t capacity() const { return slots_.size(); }
     std::size_t maxFrames() const { return maxFrames_; }
 
@@ -92,6 +102,8 @@ class JitterBuffer {
     std::int16_t* samplesOf(std::uint32_t index) { return &pcm_[index * config_.frameSamples]; }
     void conceal(media::AudioFrame& out);
     void silence(media::AudioFrame& out);
+    void dropOldest(std::size_t frames, std::uint64_t& counter);
+    void trimBacklog();
 
     JitterBufferConfig config_;
     std::size_t maxFrames_;
@@ -104,6 +116,8 @@ class JitterBuffer {
     int consecutiveMisses_ = 0;    // Speex resets itself after 20 misses in a row
     int missingRun_ = 0;
     bool started_ = false;                             // audio seen since the last reset
+    std::size_t windowTicks_ = 0;  // gets in the current trim window
+    std::size_t windowMin_ = 0;    // fewest frames left waiting after a get in the window
     std::unique_ptr<JitterBuffer_, SpeexDeleter> jb_;  // last: destroyed first
 };
 

@@ -2,8 +2,12 @@
 
 #include <sys/socket.h>
 
+#include <time.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include "common/log.hpp"
 
@@ -62,6 +66,9 @@ RtpSession::RtpSession(PortPair ports, const MediaParams& media, RtpSessionConfi
     }
     if (config_.cname.size() > 255) config_.cname.resize(255);
     if (config_.maxPacketsPerRead == 0) config_.maxPacketsPerRead = 1;
+    // Kernel receive times: the owner may read the socket well after the packet came.
+    int on = 1;
+    (void)::setsockopt(ports_.rtpFd(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
     applyMedia(media);
     scheduleRtcp(now);
 }
@@ -241,31 +248,102 @@ bool RtpSession::sendRtp(const RtpHeader& hdr, std::span<const std::uint8_t> pay
 
 // --- receiving RTP ---
 
+namespace {
+
+// Scratch for one recvmmsg() batch: per thread, not per session (a worker reads its legs one
+// after the other), zero-initialised static storage, so reading allocates nothing.
+struct ReceiveBatch {
+    static constexpr std::size_t kSize = 16;
+    std::array<mmsghdr, kSize> msgs;
+    std::array<iovec, kSize> iov;
+    std::array<sockaddr_storage, kSize> from;
+    std::array<std::array<std::uint8_t, kMaxRtpPacket>, kSize> data;
+    std::array<std::array<std::uint64_t, CMSG_SPACE(sizeof(timespec)) / 8 + 1>, kSize> control;
+};
+
+ReceiveBatch& receiveBatch() {
+    static thread_local ReceiveBatch batch;
+    return batch;
+}
+
+// The kernel's receive time (SO_TIMESTAMPNS, CLOCK_REALTIME) of a datagram, if it has one.
+bool kernelTimestamp(const msghdr& msg, timespec& ts) {
+    for (const cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr;
+         c = CMSG_NXTHDR(const_cast<msghdr*>(&msg), const_cast<cmsghdr*>(c))) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
+            c->cmsg_len >= CMSG_LEN(sizeof(timespec))) {
+            std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
 void RtpSession::onRtpReadable(common::TimePoint now) {
-    for (std::size_t i = 0; i < config_.maxPacketsPerRead; ++i) {
-        sockaddr_storage from{};
-        socklen_t fromLen = sizeof from;
-        const ssize_t n =
-            ::recvfrom(ports_.rtpFd(), rxBuf_.data(), rxBuf_.size(), MSG_TRUNC | MSG_DONTWAIT,
-                       reinterpret_cast<sockaddr*>(&from), &fromLen);
-        if (n < 0) {
+    ReceiveBatch& b = receiveBatch();
+    std::size_t left = config_.maxPacketsPerRead;
+    // Arrival times: the kernel's stamp moved onto the steady clock (one realtime reading
+    // per call, taken when the first stamped datagram shows up); `now` without a stamp.
+    bool haveRealNow = false;
+    std::int64_t realNowNs = 0;
+    while (left > 0) {
+        const std::size_t want = std::min(left, ReceiveBatch::kSize);
+        for (std::size_t i = 0; i < want; ++i) {
+            b.iov[i].iov_base = b.data[i].data();
+            b.iov[i].iov_len = b.data[i].size();
+            msghdr& h = b.msgs[i].msg_hdr;
+            h.msg_name = &b.from[i];
+            h.msg_namelen = sizeof(sockaddr_storage);
+            h.msg_iov = &b.iov[i];
+            h.msg_iovlen = 1;
+            h.msg_control = b.control[i].data();
+            h.msg_controllen = sizeof(b.control[i]);
+            h.msg_flags = 0;
+            b.msgs[i].msg_len = 0;
+        }
+        const int got = ::recvmmsg(ports_.rtpFd(), b.msgs.data(), static_cast<unsigned>(want),
+                                   MSG_TRUNC | MSG_DONTWAIT, nullptr);
+        if (got < 0) {
             if (errno == EINTR) continue;
             if (errno != EAGAIN && errno != EWOULDBLOCK) ++counters_.recvErrors;
             return;
         }
-        ++counters_.packetsIn;
-        counters_.bytesIn += static_cast<std::uint64_t>(n);
-        const common::SocketAddress source(reinterpret_cast<const sockaddr*>(&from), fromLen);
-        if (static_cast<std::size_t>(n) > kMaxRtpPacket) {
-            if (!latched_ || source == latchedFrom_)
-                ++counters_.malformed;
-            else
-                ++counters_.strangers;
-            continue;
+        const auto count = static_cast<std::size_t>(got);
+        for (std::size_t i = 0; i < count; ++i) {
+            const msghdr& h = b.msgs[i].msg_hdr;
+            const std::size_t n = b.msgs[i].msg_len;
+            ++counters_.packetsIn;
+            counters_.bytesIn += n;
+            common::TimePoint at = now;
+            timespec ts{};
+            if (kernelTimestamp(h, ts)) {
+                if (!haveRealNow) {
+                    timespec rn{};
+                    ::clock_gettime(CLOCK_REALTIME, &rn);
+                    realNowNs = static_cast<std::int64_t>(rn.tv_sec) * 1000000000 + rn.tv_nsec;
+                    haveRealNow = true;
+                }
+                const std::int64_t age =
+                    realNowNs - (static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec);
+                if (age > 0) at = now - std::chrono::nanoseconds(age);
+            }
+            const common::SocketAddress source(reinterpret_cast<const sockaddr*>(&b.from[i]),
+                                               h.msg_namelen);
+            if (n > kMaxRtpPacket || (h.msg_flags & MSG_TRUNC) != 0) {
+                if (!latched_ || source == latchedFrom_)
+                    ++counters_.malformed;
+                else
+                    ++counters_.strangers;
+                continue;
+            }
+            handleRtp(std::span<const std::uint8_t>(b.data[i].data(), n), source, now, at);
         }
-        handleRtp(std::span<const std::uint8_t>(rxBuf_.data(), static_cast<std::size_t>(n)), source,
-                  now);
+        left -= count;
+        if (count < want) return;  // the socket is empty
     }
+    ++counters_.readLimitHits;  // what is left waits for the next call
 }
 
 // --- latching ---
@@ -295,7 +373,7 @@ void RtpSession::relatchToSdp(common::TimePoint now) {
 }
 
 void RtpSession::handleRtp(std::span<const std::uint8_t> data, const common::SocketAddress& from,
-                           common::TimePoint now) {
+                           common::TimePoint now, common::TimePoint arrival) {
     bool relatch = false;
     if (latched_ && from != latchedFrom_) relatch = mayRelatch(from, now);
     if (latched_ && from != latchedFrom_ && !relatch) {
@@ -364,7 +442,7 @@ void RtpSession::handleRtp(std::span<const std::uint8_t> data, const common::Soc
         haveRemoteSsrc_ = true;
         remoteSsrc_ = pkt.header.ssrc;
     }
-    reception_.onPacket(pkt.header.sequence, pkt.header.timestamp, clockUnits(now), audio);
+    reception_.onPacket(pkt.header.sequence, pkt.header.timestamp, clockUnits(arrival), audio);
     if (!audio) {
         const auto outcome = dtmfRx_.onPacket(pkt.header.timestamp, pkt.payload, now);
         if (outcome.ended) deliverDigit(*outcome.ended);

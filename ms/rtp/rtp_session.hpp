@@ -1,11 +1,13 @@
 #pragma once
 // RtpSession: the RTP/RTCP endpoint of one media leg, driven by its owner's event loop.
 //
-// Threading and driving: no threads inside. The owner (a media worker) watches rtpFd()
-// and rtcpFd() for reading and calls onRtpReadable()/onRtcpReadable(), and on its 20 ms
-// timer calls, in this order: tick(now), pullFrame(), and pushFrame() at most once. Every
-// call must come from that one thread. Nothing on these paths allocates: buffers are
-// preallocated in the constructor (logging happens once per kind of trouble).
+// Threading and driving: no threads inside. The owner (a media worker) calls
+// onRtpReadable() when rtpFd() may hold datagrams (the media worker does it at the start
+// of every 20 ms tick instead of watching the socket) and onRtcpReadable() when rtcpFd()
+// is readable, and on its 20 ms timer calls, in this order: tick(now), pullFrame(), and
+// pushFrame() at most once. Every call must come from that one thread. Nothing on these
+// paths allocates: buffers are preallocated in the constructor or are per-thread static
+// scratch (the recvmmsg() batch); logging happens once per kind of trouble.
 //
 // Receiving:
 // - Symmetric RTP (config.symmetricRtp, default on): the source of the first valid packet
@@ -13,8 +15,14 @@
 //   packets from any other source are dropped and counted (strangers), logged once. RTCP
 //   latches the same way on its own port. With latching off, packets are accepted from
 //   anywhere and we send to the SDP address.
-// - At most config.maxPacketsPerRead datagrams are read per readable event (a flood
-//   cannot starve the loop); the jitter buffer drops what exceeds its capacity.
+// - onRtpReadable() reads with recvmmsg() and stops after config.maxPacketsPerRead
+//   datagrams (a flood cannot starve the other legs; the rest waits in the socket for
+//   the next call, counted in readLimitHits); the jitter buffer drops what exceeds its
+//   capacity. For the interarrival jitter (RTCP), a datagram's arrival time is the
+//   kernel's receive stamp (SO_TIMESTAMPNS, enabled on the RTP socket) moved onto the
+//   steady clock through `now` (the time of the call), so reading late does not show as
+//   network jitter; without a stamp it is `now`. Latching, quiet times and digits use
+//   `now`.
 // - Malformed RTP/RTCP is dropped and counted (logged once). Unknown payload types are
 //   counted. Audio (PCMU/PCMA by the negotiated payload types) is decoded into the jitter
 //   buffer; pullFrame() returns one 20 ms frame per tick, concealed when missing. A new
@@ -117,6 +125,7 @@ struct RtpCounters {
     std::uint64_t ssrcChanges = 0;
     std::uint64_t sendErrors = 0;
     std::uint64_t recvErrors = 0;
+    std::uint64_t readLimitHits = 0;  // reads that stopped at maxPacketsPerRead (rest waits)
     std::uint64_t rtcpIn = 0;
     std::uint64_t rtcpOut = 0;
     std::uint64_t rtcpMalformed = 0;
@@ -186,8 +195,10 @@ class RtpSession {
     common::SocketAddress sdpRtcpAddress() const;
     bool mayRelatch(const common::SocketAddress& from, common::TimePoint now) const;
     void relatchToSdp(common::TimePoint now);
+    // `now`: when it is read (latching, quiet times, digits); `arrival`: when the kernel
+    // received it (interarrival jitter).
     void handleRtp(std::span<const std::uint8_t> data, const common::SocketAddress& from,
-                   common::TimePoint now);
+                   common::TimePoint now, common::TimePoint arrival);
     void handleRtcp(std::span<const std::uint8_t> data, const common::SocketAddress& from,
                     common::TimePoint now);
     void deliverDigit(const DigitEvent& ev);

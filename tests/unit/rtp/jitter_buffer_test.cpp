@@ -270,3 +270,53 @@ TEST_CASE("jitter buffer: random jitter, loss, duplicates and lateness never exh
                  << s.delayDrops);
     CHECK(h.jb.bufferedFrames() <= h.jb.maxFrames() + 1);
 }
+
+TEST_CASE("jitter buffer: a standing backlog is trimmed back to one frame", "[jitter_buffer]") {
+    Harness h;
+    // Bursts of five frames every fifth tick for 3 s: Speex raises its delay to cover them.
+    std::vector<int> out;
+    int next = 1;
+    for (int t = 0; t < 150; ++t) {
+        if (t % 5 == 4)
+            for (int k = 0; k < 5; ++k) h.put(next++);
+        out.push_back(h.get());
+    }
+    CHECK(h.jb.stats().trimmed == 0);  // the buffer emptied between bursts: nothing standing
+    // Then a steady stream: Speex keeps the delay it chose, the trim takes it back.
+    for (int t = 0; t < 20; ++t) {
+        h.put(next++);
+        out.push_back(h.get());
+    }
+    CHECK(h.jb.bufferedFrames() >= 3);
+    for (int t = 0; t < 2 * static_cast<int>(JitterBuffer::kTrimWindowTicks); ++t) {
+        h.put(next++);
+        out.push_back(h.get());
+    }
+    CHECK(h.jb.stats().trimmed >= 2);
+    CHECK(h.jb.bufferedFrames() <= 1);
+    const auto ids = audioIds(out);
+    CHECK(std::is_sorted(ids.begin(), ids.end()));
+    // and every frame after the trim plays
+    std::vector<int> tail;
+    for (int t = 0; t < 20; ++t) {
+        h.put(next++);
+        tail.push_back(h.get());
+    }
+    CHECK(audioIds(tail).size() == 20);
+}
+
+TEST_CASE("jitter buffer: a stream that drains its buffer is never trimmed", "[jitter_buffer]") {
+    Harness h;
+    // Two frames every other tick: the buffer empties every second tick.
+    std::vector<int> out;
+    int next = 1;
+    for (int t = 0; t < 500; ++t) {
+        if (t % 2 == 0) {
+            h.put(next++);
+            h.put(next++);
+        }
+        out.push_back(h.get());
+    }
+    CHECK(h.jb.stats().trimmed == 0);
+    CHECK(audioIds(out).size() >= 480);
+}

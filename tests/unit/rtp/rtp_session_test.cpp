@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "common/event_loop.hpp"
@@ -468,6 +469,40 @@ TEST_CASE("rtp session: a flood is read in bounded batches and bounded by the bu
     AudioFrame f;
     s.pullFrame(f);
     CHECK(s.jitterDelay() <= 200ms);
+}
+
+TEST_CASE("rtp session: a read stopped at the bound counts it and leaves the rest queued",
+          "[rtp_session]") {
+    RawPeer peer;
+    RtpSessionConfig cfg;
+    cfg.maxPacketsPerRead = 4;
+    RtpSession s(ports(), mediaTo(peer.addr), cfg, Clock::now());
+    for (int i = 0; i < 6; ++i)
+        peer.sendTo(localOf(s), rtpBytes(static_cast<std::uint16_t>(i), i * 160u, 7));
+    s.onRtpReadable(Clock::now());
+    CHECK(s.counters().packetsIn == 4);
+    CHECK(s.counters().readLimitHits == 1);
+    s.onRtpReadable(Clock::now());
+    CHECK(s.counters().packetsIn == 6);
+    CHECK(s.counters().readLimitHits == 1);  // two left: the socket emptied before the bound
+    CHECK(s.counters().audioIn == 6);
+}
+
+TEST_CASE("rtp session: packets read late keep their kernel arrival times", "[rtp_session]") {
+    // Ten packets sent on a 20 ms cadence and read all at once afterwards (as a busy owner
+    // would). With the arrival taken at the read, every transit would differ by 20 ms and
+    // the RFC 3550 jitter would reach about 70 units (8.7 ms); with the kernel's receive
+    // stamps it stays near the sender's own scheduling noise.
+    RawPeer peer;
+    RtpSession s(ports(), mediaTo(peer.addr), {}, Clock::now());
+    const TimePoint start = Clock::now();
+    for (int i = 0; i < 10; ++i) {
+        std::this_thread::sleep_until(start + i * 20ms);
+        peer.sendTo(localOf(s), rtpBytes(static_cast<std::uint16_t>(i), i * 160u, 7));
+    }
+    s.onRtpReadable(Clock::now());
+    REQUIRE(s.counters().audioIn == 10);
+    CHECK(s.reception().jitter() < 40);  // 5 ms
 }
 
 TEST_CASE("rtp session: a new SSRC resets the receive side", "[rtp_session]") {
