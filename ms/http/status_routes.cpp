@@ -59,7 +59,8 @@ std::string metricsText(const MsStatus& s) {
     std::uint64_t ticks = 0, late = 0, skipped = 0, maxTick = 0, rtpIn = m.endedLegs.packetsIn,
                   rtpOut = m.endedLegs.packetsOut, malformed = m.endedLegs.malformed,
                   strangers = m.endedLegs.strangers + m.endedLegs.rtcpStrangers,
-                  rtcpMalformed = m.endedLegs.rtcpMalformed, overflow = 0;
+                  rtcpMalformed = m.endedLegs.rtcpMalformed, overflow = 0, readLimits = 0,
+                  jitterMax = 0, jitterMeanSum = 0;
     for (const auto& w : m.workers) {
         ticks += w.ticks;
         late += w.lateWakeups;
@@ -71,6 +72,9 @@ std::string metricsText(const MsStatus& s) {
         strangers += w.strangers;
         rtcpMalformed += w.rtcpMalformed;
         overflow += w.jitterOverflow;
+        readLimits += w.readLimitHits;
+        jitterMax = std::max(jitterMax, w.jitterDelayMaxMicros);
+        jitterMeanSum += w.jitterDelayMeanMicros;
     }
     metric(os, "media_dialogs", "gauge", "Live media dialogs.", double(s.mediaDialogs.live));
     metric(os, "media_dialogs_answered_total", "counter", "Media dialogs answered 200.",
@@ -97,6 +101,13 @@ std::string metricsText(const MsStatus& s) {
            "RTP/RTCP packets from a source other than the latched one.", double(strangers));
     metric(os, "rtcp_malformed_total", "counter", "Malformed RTCP packets dropped.",
            double(rtcpMalformed));
+    metric(os, "rtp_read_limit_hits_total", "counter",
+           "RTP reads stopped at the per-leg bound of a tick (floods).", double(readLimits));
+    metric(os, "media_jitter_delay_max_microseconds", "gauge",
+           "Largest jitter-buffer delay of a leg receiving audio.", double(jitterMax));
+    metric(os, "media_jitter_delay_mean_microseconds", "gauge",
+           "Mean jitter-buffer delay of the legs receiving audio (mean over workers).",
+           m.workers.empty() ? 0.0 : double(jitterMeanSum) / double(m.workers.size()));
     metric(os, "rtp_jitter_overflow_total", "counter", "Frames dropped by full jitter buffers.",
            double(overflow));
     metric(os, "rtp_digits_total", "counter", "RFC 4733 digits received.", double(m.digits));

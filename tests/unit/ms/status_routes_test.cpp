@@ -21,6 +21,20 @@ TEST_CASE("ms: status: /health JSON and /metrics text carry the counts", "[ms][h
     CHECK(m.find("parley_ms_cfw_messages_in_total 1234\n") != std::string::npos);
     CHECK(m.find("parley_ms_cfw_error_responses_total 5\n") != std::string::npos);
     CHECK(m.find("parley_ms_control_dialogs 3\n") != std::string::npos);
+
+    // Media workers: read bounds and jitter delay.
+    plane::WorkerStats w1, w2;
+    w1.readLimitHits = 7;
+    w1.jitterDelayMaxMicros = 40000;
+    w1.jitterDelayMeanMicros = 20000;
+    w2.readLimitHits = 3;
+    w2.jitterDelayMaxMicros = 25000;
+    w2.jitterDelayMeanMicros = 10000;
+    s.media.workers = {w1, w2};
+    m = metricsText(s);
+    CHECK(m.find("parley_ms_rtp_read_limit_hits_total 10\n") != std::string::npos);
+    CHECK(m.find("parley_ms_media_jitter_delay_max_microseconds 40000\n") != std::string::npos);
+    CHECK(m.find("parley_ms_media_jitter_delay_mean_microseconds 15000\n") != std::string::npos);
 }
 
 TEST_CASE("ms: status: routes answer 503 when the loop does not", "[ms][http]") {
