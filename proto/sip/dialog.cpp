@@ -37,6 +37,41 @@ common::Result<BodyArgs> bodyArgs(std::string_view body, std::string_view conten
     return a;
 }
 
+// What a response needs, checked: status <= 699, a reason without line breaks (interned:
+// nua keeps the phrase pointer until it sends the response), the body and extra headers.
+struct ResponseParts {
+    BodyArgs args;
+    std::string extra;
+    const char* phrase = nullptr;
+};
+
+common::Result<ResponseParts> responseParts(detail::DialogCore& c, int status,
+                                            std::string_view reason, std::string_view body,
+                                            std::string_view contentType,
+                                            const HeaderList& headers) {
+    if (status > 699) return common::makeError(400, "bad status code");
+    if (hasLineBreak(reason)) return common::makeError(400, "bad reason phrase");
+    auto args = bodyArgs(body, contentType);
+    if (!args) return args.error();
+    auto extra = renderHeaders(headers);
+    if (!extra) return extra.error();
+    ResponseParts p{std::move(*args), std::move(*extra), nullptr};
+    p.phrase = reason.empty() ? nullptr : c.stack->internPhrase(std::string(reason));
+    if (!p.phrase) p.phrase = sip_status_phrase(status);
+    if (!p.phrase) p.phrase = "Unknown";
+    if (p.args.present()) c.lastLocalSdp = p.args.body;
+    return p;
+}
+
+// Answers the pending request (`with`: a specific one, e.g. an UPDATE; null: the INVITE).
+void sendResponse(detail::DialogCore& c, int status, const ResponseParts& p, msg_t* with) {
+    nua_respond(c.nh, status, p.phrase, TAG_IF(with != nullptr, NUTAG_WITH(with)),
+                TAG_IF(!c.contact.empty() && status < 300, SIPTAG_CONTACT_STR(c.contact.c_str())),
+                TAG_IF(p.args.present(), SIPTAG_CONTENT_TYPE_STR(p.args.type.c_str())),
+                TAG_IF(p.args.present(), SIPTAG_PAYLOAD_STR(p.args.body.c_str())),
+                TAG_IF(!p.extra.empty(), SIPTAG_HEADER_STR(p.extra.c_str())), TAG_END());
+}
+
 }  // namespace
 
 const char* dialogStateName(DialogState state) {
@@ -101,22 +136,10 @@ common::Status Dialog::respond(int status, std::string_view reason, std::string_
     detail::DialogCore& c = *core_;
     if (!c.nh) return gone();
     if (!c.serverInvitePending) return wrongState("respond", c.state);
-    if (status < 101 || status > 699) return common::makeError(400, "bad status code");
-    if (hasLineBreak(reason)) return common::makeError(400, "bad reason phrase");
-    auto args = bodyArgs(body, contentType);
-    if (!args) return args.error();
-    auto extra = renderHeaders(headers);
-    if (!extra) return extra.error();
-    // nua keeps the phrase pointer until it sends the response: static or interned text only.
-    const char* phrase = reason.empty() ? nullptr : c.stack->internPhrase(std::string(reason));
-    if (!phrase) phrase = sip_status_phrase(status);
-    if (!phrase) phrase = "Unknown";
-    if (args->present()) c.lastLocalSdp = args->body;
-    nua_respond(c.nh, status, phrase,
-                TAG_IF(!c.contact.empty() && status < 300, SIPTAG_CONTACT_STR(c.contact.c_str())),
-                TAG_IF(args->present(), SIPTAG_CONTENT_TYPE_STR(args->type.c_str())),
-                TAG_IF(args->present(), SIPTAG_PAYLOAD_STR(args->body.c_str())),
-                TAG_IF(!extra->empty(), SIPTAG_HEADER_STR(extra->c_str())), TAG_END());
+    if (status < 101) return common::makeError(400, "bad status code");
+    auto parts = responseParts(c, status, reason, body, contentType, headers);
+    if (!parts) return parts.error();
+    sendResponse(c, status, *parts, nullptr);
     if (status >= 200) {
         c.serverInvitePending = false;
         if (status < 300 && c.state == DialogState::Early) c.state = DialogState::Completed;
@@ -184,23 +207,12 @@ common::Status Dialog::respondUpdate(int status, std::string_view reason, std::s
     detail::DialogCore& c = *core_;
     if (!c.nh) return gone();
     if (!c.updateRequest) return wrongState("UPDATE response", c.state);
-    if (status < 200 || status > 699) return common::makeError(400, "bad status code");
-    if (hasLineBreak(reason)) return common::makeError(400, "bad reason phrase");
-    auto args = bodyArgs(body, contentType);
-    if (!args) return args.error();
-    auto extra = renderHeaders(headers);
-    if (!extra) return extra.error();
-    const char* phrase = reason.empty() ? nullptr : c.stack->internPhrase(std::string(reason));
-    if (!phrase) phrase = sip_status_phrase(status);
-    if (!phrase) phrase = "Unknown";
-    if (args->present()) c.lastLocalSdp = args->body;
+    if (status < 200) return common::makeError(400, "bad status code");
+    auto parts = responseParts(c, status, reason, body, contentType, headers);
+    if (!parts) return parts.error();
     msg_t* request = c.updateRequest;
     c.updateRequest = nullptr;
-    nua_respond(c.nh, status, phrase, NUTAG_WITH(request),
-                TAG_IF(!c.contact.empty() && status < 300, SIPTAG_CONTACT_STR(c.contact.c_str())),
-                TAG_IF(args->present(), SIPTAG_CONTENT_TYPE_STR(args->type.c_str())),
-                TAG_IF(args->present(), SIPTAG_PAYLOAD_STR(args->body.c_str())),
-                TAG_IF(!extra->empty(), SIPTAG_HEADER_STR(extra->c_str())), TAG_END());
+    sendResponse(c, status, *parts, request);
     msg_destroy(request);  // our reference; the server transaction holds its own
     return {};
 }
