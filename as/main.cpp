@@ -2,8 +2,6 @@
 // MediaServerClient per --ms -> REST server -> run until SIGTERM/SIGINT -> BYE every
 // control dialog, close the channels, exit 0.
 
-#include <signal.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <iostream>
@@ -18,6 +16,7 @@
 #include "common/event_loop.hpp"
 #include "common/http_server.hpp"
 #include "common/log.hpp"
+#include "common/termination_signals.hpp"
 #include "common/net.hpp"
 #include "proto/sip/sip_stack.hpp"
 
@@ -33,18 +32,9 @@ constexpr const char* kSummary =
 int run(const as::AsSettings& settings) {
     Poco::Logger& log = common::logger("as");
 
-    // SIGTERM and SIGINT arrive through a signalfd on the loop; block them before any thread
+    // SIGTERM and SIGINT arrive through a signalfd on the loop; blocked before any thread
     // (HTTP workers) exists so that every thread inherits the mask.
-    sigset_t mask;
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGTERM);
-    sigaddset(&mask, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &mask, nullptr);
-    common::Fd sigFd(signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC));
-    if (!sigFd) {
-        PARLEY_LOG_ERROR(log, "signalfd failed");
-        return 1;
-    }
+    common::blockTerminationSignals();
 
     common::EventLoop loop;
     as::AsSipHandler sipHandler;
@@ -83,19 +73,15 @@ int run(const as::AsSettings& settings) {
     PARLEY_LOG_NOTICE(log, "HTTP listening on " << httpBound.toString());
 
     bool stopping = false;
-    auto watched = loop.watch(sigFd.get(), common::EventLoop::kReadable, [&](std::uint32_t) {
-        signalfd_siginfo info{};
-        while (::read(sigFd.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
-            if (stopping) continue;
-            stopping = true;
-            PARLEY_LOG_NOTICE(log, (info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM")
-                                       << ": closing control channels and stopping");
-            registry.stopAll();
-            (*stack)->stop();
-        }
+    auto signals = common::TerminationSignals::watch(loop, [&](const char* name) {
+        if (stopping) return;
+        stopping = true;
+        PARLEY_LOG_NOTICE(log, name << ": closing control channels and stopping");
+        registry.stopAll();
+        (*stack)->stop();
     });
-    if (!watched) {
-        PARLEY_LOG_ERROR(log, "cannot watch signals: " << watched.error().message);
+    if (!signals) {
+        PARLEY_LOG_ERROR(log, "cannot watch signals: " << signals.error().message);
         return 1;
     }
 
@@ -103,7 +89,7 @@ int run(const as::AsSettings& settings) {
     (*stack)->run();
 
     (*http)->stop();
-    loop.unwatch(sigFd.get());
+    signals->reset();
     registry.stopAll();
     (*stack)->shutdown();  // sends the BYEs still queued and waits for them, bounded
     PARLEY_LOG_NOTICE(log, "stopped");

@@ -1,7 +1,7 @@
 // parley-ms: wiring only. Flags and config -> logging -> MediaServer (SIP, CFW, HTTP on one
 // loop) -> run until SIGTERM/SIGINT -> exit 0. Bad flags or config: message, usage, exit 2.
 
-#include <signal.h>
+#include "common/termination_signals.hpp"
 
 #include <iostream>
 
@@ -25,12 +25,7 @@ int main(int argc, char** argv) {
 
     // Before any thread exists, so that every thread inherits the mask: the signals are read
     // from a signalfd on the loop.
-    sigset_t mask;
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGTERM);
-    sigaddset(&mask, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &mask, nullptr);
-    signal(SIGPIPE, SIG_IGN);
+    common::blockTerminationSignals();
 
     int exitCode = 0;
     auto config = common::parseCommandLine(kProgram, kVersion, kSummary, ms::msOptionSpecs(), argc,

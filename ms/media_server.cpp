@@ -1,7 +1,6 @@
 #include "ms/media_server.hpp"
 
 #include <signal.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -9,6 +8,7 @@
 
 #include "common/log.hpp"
 #include "common/loop_call.hpp"
+#include "common/termination_signals.hpp"
 #include "ms/control/ivr_package.hpp"
 #include "ms/control/mixer_package.hpp"
 #include "ms/http/recording_routes.hpp"
@@ -128,18 +128,11 @@ common::Result<std::unique_ptr<MediaServer>> MediaServer::create(const MsSetting
         return Error(1, "cannot start SIP on " + settings.sipListen + ": " + stack.error().message);
     ms->stack_ = std::move(*stack);
 
-    sigset_t mask;
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGTERM);
-    sigaddset(&mask, SIGINT);
-    ms->signalFd_ = common::Fd(::signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC));
-    if (!ms->signalFd_) return Error(errno, "signalfd failed");
     MediaServer* self = ms.get();
-    if (auto st = ms->loop_->watch(ms->signalFd_.get(), common::EventLoop::kReadable,
-                                   [self](std::uint32_t) { self->onSignal(); });
-        !st) {
-        return st.error();
-    }
+    auto signals = common::TerminationSignals::watch(
+        *ms->loop_, [self](const char* name) { self->beginShutdown(name); });
+    if (!signals) return signals.error();
+    ms->signals_ = std::move(*signals);
 
     auto router = std::make_shared<common::HttpRouter>();
     common::EventLoop* loop = ms->loop_.get();
@@ -180,7 +173,7 @@ common::Result<std::unique_ptr<MediaServer>> MediaServer::create(const MsSetting
 }
 
 MediaServer::~MediaServer() {
-    if (signalFd_ && loop_) loop_->unwatch(signalFd_.get());
+    signals_.reset();
     if (http_) http_->stop();
     http_.reset();
     if (stack_) stack_->shutdown();
@@ -207,13 +200,6 @@ int MediaServer::run() {
 
 void MediaServer::stop() {
     loop_->post([this] { beginShutdown("stop requested"); });
-}
-
-void MediaServer::onSignal() {
-    signalfd_siginfo info{};
-    while (::read(signalFd_.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
-        beginShutdown(info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
-    }
 }
 
 void MediaServer::beginShutdown(const std::string& why) {

@@ -23,6 +23,7 @@
 
 #include "common/event_loop.hpp"
 #include "common/http_server.hpp"
+#include "common/termination_signals.hpp"
 #include "common/net.hpp"
 #include "common/result.hpp"
 #include "ms/control/control_dialog_table.hpp"
@@ -52,7 +53,6 @@ class MediaServer {
 
   private:
     MediaServer() = default;
-    void onSignal();
     void beginShutdown(const std::string& why);
     MsStatus snapshot() const;
 
@@ -68,7 +68,7 @@ class MediaServer {
     std::unique_ptr<SipAgent> agent_;
     std::unique_ptr<proto::sip::SipStack> stack_;
     std::unique_ptr<common::HttpServer> http_;
-    common::Fd signalFd_;
+    std::unique_ptr<common::TerminationSignals> signals_;
     bool shuttingDown_ = false;
 };
 

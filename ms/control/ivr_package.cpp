@@ -62,40 +62,6 @@ std::string randomHex() {
     return buf;
 }
 
-// A path inside `dir` (after resolving what exists of it), or nullopt.
-std::optional<std::filesystem::path> confined(const std::filesystem::path& dir,
-                                              const std::filesystem::path& p) {
-    std::error_code ec;
-    const auto root = std::filesystem::weakly_canonical(dir, ec);
-    if (ec) return std::nullopt;
-    const auto full = std::filesystem::weakly_canonical(p, ec);
-    if (ec) return std::nullopt;
-    auto r = root.begin();
-    auto f = full.begin();
-    for (; r != root.end(); ++r, ++f) {
-        if (f == full.end() || *r != *f) return std::nullopt;
-    }
-    if (f == full.end()) return std::nullopt;  // the directory itself
-    return full;
-}
-
-std::optional<std::string> percentDecodePath(std::string_view s) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%') {
-            if (i + 2 >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i + 1])) ||
-                !std::isxdigit(static_cast<unsigned char>(s[i + 2])))
-                return std::nullopt;
-            out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
-            i += 2;
-        } else {
-            out.push_back(s[i]);
-        }
-    }
-    if (out.find('\0') != std::string::npos) return std::nullopt;
-    return out;
-}
-
 // External dialog languages (VoiceXML src) and <param> inputs are not this server's.
 common::Status checkLanguage(const std::optional<std::string>& src,
                              const std::optional<pivr::Params>& params) {
@@ -419,25 +385,12 @@ common::Result<std::vector<IvrPackage::RecordTarget>> IvrPackage::recordTargets(
         if (m.type) t.type = *m.type;
         const std::string sch = scheme(m.loc);
         if (sch == "file" || sch.empty()) {
-            std::string_view rest = m.loc;
-            if (sch == "file") {
-                rest.remove_prefix(5);
-                if (rest.substr(0, 2) == "//") {
-                    rest.remove_prefix(2);
-                    const auto slash = rest.find('/');
-                    if (slash == std::string_view::npos || (slash != 0 && rest.substr(0, slash) != "localhost"))
-                        return Error(st::kUnsupportedRecord, "file URI with a host: " + m.loc);
-                    rest.remove_prefix(slash);
-                }
-            }
-            auto decoded = percentDecodePath(rest);
-            if (!decoded) return Error(st::kUnsupportedRecord, "bad record location " + m.loc);
-            std::filesystem::path p(*decoded);
-            if (p.is_relative()) p = config_.recordDir / p;
-            auto inside = confined(config_.recordDir, p);
+            auto inside = ivr::localPathUnder(m.loc, config_.recordDir, "the record directory");
             if (!inside)
-                return Error(st::kUnsupportedRecord,
-                             "record location " + m.loc + " is outside the record directory");
+                return Error(inside.error().code == st::kUnsupportedUriScheme
+                                 ? st::kUnsupportedUriScheme
+                                 : st::kUnsupportedRecord,
+                             "record location: " + inside.error().message);
             t.path = *inside;
             t.loc = m.loc;
         } else if (sch == "http" || sch == "https") {

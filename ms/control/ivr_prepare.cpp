@@ -20,16 +20,6 @@ struct Overloaded : Ts... {
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
-bool isWavType(std::string_view t) {
-    std::string lower;
-    for (char c : t) {
-        if (c == ';') break;
-        if (c != ' ') lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-    }
-    return lower == "audio/wav" || lower == "audio/x-wav" || lower == "audio/wave" ||
-           lower == "audio/vnd.wave";
-}
-
 // Everything a preparation waits for, kept alive by the callbacks that fill it.
 struct State {
     PreparedDialog out;
@@ -224,7 +214,7 @@ common::Status checkDialogSupported(const pivr::Dialog& d) {
             return Error(st::kUnsupportedRecord,
                          "record in a dialog that repeats (repeatCount other than 1)");
         for (const auto& m : d.record->media) {
-            if (m.type && !isWavType(*m.type))
+            if (m.type && !ivr::isWavType(*m.type))
                 return Error(st::kUnsupportedRecordFormat,
                              "record type " + *m.type + " (audio/wav is recorded)");
         }

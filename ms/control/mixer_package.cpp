@@ -198,10 +198,7 @@ Outcome MixerPackage::destroyConference(const pm::DestroyConference& m, ChannelI
     PARLEY_LOG_INFO(log(), "conference " << m.conferenceId << " destroyed by channel #" << me
                                          << " (" << teardown->unjoins.size() << " participants)");
     Outcome o = reply(pm::makeResponse(pm::status::kOk, "conference destroyed", m.conferenceId));
-    for (const auto& n : teardown->unjoins) {
-        if (!mixer::isInternalId(n.id1) && !mixer::isInternalId(n.id2))
-            o.events.push_back(toEvent(n));
-    }
+    for (const auto& n : teardown->unjoins) o.events.push_back(toEvent(n));
     o.events.push_back(toEvent(teardown->exit));
     return o;
 }
@@ -262,10 +259,7 @@ Outcome MixerPackage::audit(const pm::Audit& m, ChannelId me) const {
             pm::ConferenceAudit a;
             a.conferenceId = view.id;
             a.codecs = mixerCapabilities().codecs;
-            std::vector<std::string> shown;
-            for (const auto& p : view.participants)
-                if (!mixer::isInternalId(p)) shown.push_back(p);
-            a.participants = std::move(shown);
+            a.participants = view.participants;
             mixers.conferences.push_back(std::move(a));
         }
         for (const auto& j : g.joinViews()) {

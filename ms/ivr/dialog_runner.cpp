@@ -174,6 +174,7 @@ void DialogRunner::listen(const media::AudioFrame& heard, TimePoint now) {
 }
 
 void DialogRunner::playout(media::AudioFrame& frame) {
+    if (phase_ != Phase::Prompt && phase_ != Phase::Record) return;  // nothing to play
     scratch_.clear();
     bool have = false;
     if (phase_ == Phase::Prompt) {

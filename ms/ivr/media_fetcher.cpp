@@ -74,11 +74,6 @@ std::string mediaType(const std::string& type) {
     return lower(trim(std::string_view(type).substr(0, type.find(';'))));
 }
 
-bool isWavType(const std::string& type) {
-    const std::string t = mediaType(type);
-    return t == "audio/wav" || t == "audio/x-wav" || t == "audio/wave" || t == "audio/vnd.wave";
-}
-
 bool isUnder(const fs::path& p, const fs::path& root) {
     auto pi = p.begin();
     for (auto ri = root.begin(); ri != root.end(); ++ri, ++pi) {
@@ -282,6 +277,36 @@ struct HttpBody {
 
 }  // namespace
 
+bool isWavType(std::string_view type) {
+    const std::string t = mediaType(std::string(type));
+    return t == "audio/wav" || t == "audio/x-wav" || t == "audio/wave" || t == "audio/vnd.wave";
+}
+
+common::Result<fs::path> localPathUnder(std::string_view loc, const fs::path& root,
+                                        std::string_view rootName) {
+    Poco::URI uri;
+    try {
+        uri = Poco::URI(std::string(loc));
+    } catch (const Poco::Exception& e) {
+        return notRetrieved("bad location '" + std::string(loc) + "': " + e.message());
+    }
+    const std::string scheme = lower(uri.getScheme());
+    if (!scheme.empty() && scheme != "file")
+        return Error(status::kUnsupportedUriScheme, "URI scheme '" + scheme + "' not supported");
+    if (!uri.getHost().empty() && lower(uri.getHost()) != "localhost")
+        return notRetrieved("file URI on another host: " + uri.toString());
+    fs::path p(uri.getPath());
+    if (p.empty()) return notRetrieved("empty path in '" + std::string(loc) + "'");
+    std::error_code ec;
+    const fs::path base = fs::weakly_canonical(root, ec);
+    if (ec || base.empty()) return notRetrieved("no usable " + std::string(rootName));
+    if (p.is_relative()) p = base / p;
+    const fs::path lexical = fs::weakly_canonical(p, ec);
+    if (ec || !isUnder(lexical, base) || lexical == base)
+        return notRetrieved(uri.toString() + " is outside " + std::string(rootName));
+    return lexical;
+}
+
 // ---------------------------------------------------------------------------------------
 
 struct MediaFetcher::Impl {
@@ -449,19 +474,11 @@ struct MediaFetcher::Impl {
             return Error(status::kUnsupportedUriScheme,
                          "URI scheme '" + scheme + "' not supported");
         }
-        if (scheme == "file" && !t.uri.getHost().empty() && lower(t.uri.getHost()) != "localhost") {
-            return notRetrieved("file URI on another host: " + t.uri.toString());
-        }
         if (root.empty()) return notRetrieved("no usable media root for " + t.uri.toString());
-        fs::path p(t.uri.getPath());
-        if (p.empty()) return notRetrieved("empty path in '" + req.loc + "'");
-        if (p.is_relative()) p = root / p;
+        auto p = localPathUnder(t.uri.toString(), root, "the media root");
+        if (!p) return p.error();
         std::error_code ec;
-        const fs::path lexical = fs::weakly_canonical(p, ec);
-        if (ec || !isUnder(lexical, root)) {
-            return notRetrieved(t.uri.toString() + " is outside the media root");
-        }
-        const fs::path canon = fs::canonical(p, ec);
+        const fs::path canon = fs::canonical(*p, ec);
         if (ec) return notRetrieved(t.uri.toString() + ": " + ec.message());
         if (!isUnder(canon, root))
             return notRetrieved(t.uri.toString() + " is outside the media root");

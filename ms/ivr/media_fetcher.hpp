@@ -43,6 +43,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/clock.hpp"
 #include "common/result.hpp"
@@ -63,6 +64,18 @@ struct MediaFetcherConfig {
     // timeouts always use the real clock.
     std::function<common::TimePoint()> clock;
 };
+
+// audio/wav, audio/x-wav, audio/wave, audio/vnd.wave (parameters and case ignored).
+bool isWavType(std::string_view type);
+
+// The local file a `file:` URI or a bare path names: percent-decoded, "file://localhost/"
+// accepted and other hosts refused (409), other schemes 420; a relative path is taken under
+// `root`; the result (symlinks of its existing part resolved) must lie inside `root`, else
+// Error{409, "... is outside <rootName>"}. The file itself need not exist (recordings are
+// created there). Used for prompts (media root) and record targets (record directory).
+common::Result<std::filesystem::path> localPathUnder(std::string_view loc,
+                                                     const std::filesystem::path& root,
+                                                     std::string_view rootName);
 
 struct FetchRequest {
     std::string loc;

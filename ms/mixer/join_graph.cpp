@@ -220,6 +220,13 @@ void applyFlow(FlowConfig& flow, const StreamRequest* r) {
     if (r->priority) flow.priority = *r->priority;
 }
 
+// A request's streams read in the join's own direction (the request may name the two ids
+// the other way round). ResolvedStreams point into the result: keep it alive.
+std::vector<StreamRequest> oriented(const JoinGraph::Join& join, std::string_view id1,
+                                    const std::vector<StreamRequest>& streams) {
+    return join.id1 != id1 ? reversed(streams) : streams;
+}
+
 }  // namespace
 
 Direction reverse(Direction d) {
@@ -267,7 +274,8 @@ std::vector<UnjoinNotice> JoinGraph::dropJoinsOf(std::string_view id) {
     std::vector<UnjoinNotice> notices;
     for (auto it = joins_.begin(); it != joins_.end();) {
         if (it->second.involves(id)) {
-            notices.push_back(UnjoinNotice{it->second.id1, it->second.id2, kUnjoinTerminated});
+            if (!isInternalId(it->second.id1) && !isInternalId(it->second.id2))
+                notices.push_back(UnjoinNotice{it->second.id1, it->second.id2, kUnjoinTerminated});
             it = joins_.erase(it);
         } else {
             ++it;
@@ -468,20 +476,26 @@ Status JoinGraph::join(std::string_view id1, std::string_view id2,
     return {};
 }
 
-Status JoinGraph::modifyJoin(std::string_view id1, std::string_view id2,
-                             const std::vector<StreamRequest>& streams) {
+Result<JoinGraph::Existing> JoinGraph::existingJoin(std::string_view id1,
+                                                    std::string_view id2) {
     auto e1 = resolve(id1);
     if (!e1) return e1.error();
     auto e2 = resolve(id2);
     if (!e2) return e2.error();
-    const JoinKey key = keyOf(id1, id2);
-    auto it = joins_.find(key);
+    auto it = joins_.find(keyOf(id1, id2));
     if (it == joins_.end()) {
         return Error(status::kNotJoined, quoted(id1) + " and " + quoted(id2) + " are not joined");
     }
-    const bool flip = it->second.id1 != id1;
-    const std::vector<StreamRequest> oriented = flip ? reversed(streams) : streams;
-    auto resolved = resolveStreams(oriented, connectionsOf(*e1, *e2));
+    return Existing{it, connectionsOf(*e1, *e2)};
+}
+
+Status JoinGraph::modifyJoin(std::string_view id1, std::string_view id2,
+                             const std::vector<StreamRequest>& streams) {
+    auto found = existingJoin(id1, id2);
+    if (!found) return found.error();
+    auto it = found->it;
+    const std::vector<StreamRequest> requests = oriented(it->second, id1, streams);
+    auto resolved = resolveStreams(requests, found->conns);
     if (!resolved) return resolved.error();
 
     Join next = it->second;
@@ -497,9 +511,9 @@ Status JoinGraph::modifyJoin(std::string_view id1, std::string_view id2,
     }
     std::sort(next.streams.begin(), next.streams.end(),
               [](auto& a, auto& b) { return a.key < b.key; });
-    for (const Entity* e : {&*e1, &*e2}) {
-        if (e->kind != EntityKind::conference) continue;
-        if (auto st = checkCapacity(e->id, key, &next); !st) return st;
+    for (const auto& [id, kind] : {std::pair{next.id1, next.kind1}, std::pair{next.id2, next.kind2}}) {
+        if (kind != EntityKind::conference) continue;
+        if (auto st = checkCapacity(id, it->first, &next); !st) return st;
     }
     it->second = std::move(next);
     ++revision_;
@@ -508,24 +522,17 @@ Status JoinGraph::modifyJoin(std::string_view id1, std::string_view id2,
 
 Result<std::optional<UnjoinNotice>> JoinGraph::unjoin(std::string_view id1, std::string_view id2,
                                                       const std::vector<StreamRequest>& streams) {
-    auto e1 = resolve(id1);
-    if (!e1) return e1.error();
-    auto e2 = resolve(id2);
-    if (!e2) return e2.error();
-    const JoinKey key = keyOf(id1, id2);
-    auto it = joins_.find(key);
-    if (it == joins_.end()) {
-        return Error(status::kNotJoined, quoted(id1) + " and " + quoted(id2) + " are not joined");
-    }
+    auto found = existingJoin(id1, id2);
+    if (!found) return found.error();
+    auto it = found->it;
     const UnjoinNotice notice{it->second.id1, it->second.id2, kUnjoinRequested};
     if (streams.empty()) {
         joins_.erase(it);
         ++revision_;
         return std::optional<UnjoinNotice>(notice);
     }
-    const bool flip = it->second.id1 != id1;
-    const std::vector<StreamRequest> oriented = flip ? reversed(streams) : streams;
-    auto resolved = resolveStreams(oriented, connectionsOf(*e1, *e2));
+    const std::vector<StreamRequest> requests = oriented(it->second, id1, streams);
+    auto resolved = resolveStreams(requests, found->conns);
     if (!resolved) return resolved.error();
 
     Join next = it->second;
@@ -568,7 +575,7 @@ Result<JoinGraph::ConferenceView> JoinGraph::conferenceView(std::string_view id)
     }
     ConferenceView v{it->first, it->second.config, {}};
     for (const auto& [key, j] : joins_) {
-        if (j.involves(id)) v.participants.push_back(j.other(id));
+        if (j.involves(id) && !isInternalId(j.other(id))) v.participants.push_back(j.other(id));
     }
     std::sort(v.participants.begin(), v.participants.end());
     return v;
@@ -576,7 +583,9 @@ Result<JoinGraph::ConferenceView> JoinGraph::conferenceView(std::string_view id)
 
 std::vector<JoinGraph::JoinView> JoinGraph::joinViews() const {
     std::vector<JoinView> out;
-    for (const auto& [key, j] : joins_) out.push_back(JoinView{j.id1, j.id2});
+    for (const auto& [key, j] : joins_) {
+        if (!isInternalId(j.id1) && !isInternalId(j.id2)) out.push_back(JoinView{j.id1, j.id2});
+    }
     return out;
 }
 

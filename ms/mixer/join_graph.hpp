@@ -41,6 +41,9 @@
 //   return one unjoin notice (status 2) per join, in id order; destroyConference() then gives
 //   the conference exit notice. A successful unjoin that removes a whole join returns a notice
 //   with status 0 for the handler to send if it wishes.
+// - Internal participants (mixer::isInternalId: an IVR dialog's leg) are joined like any
+//   connection but never reported: no unjoin notices for their joins, not listed among a
+//   conference's participants in the views.
 // - Generated conference ids are "<prefix><8 hex digits>", unique among conferences and
 //   connections.
 //
@@ -153,6 +156,13 @@ class JoinGraph {
     };
 
     common::Result<Entity> resolve(std::string_view id) const;
+    // The join of two existing entities (409 when they are not joined) and the connections
+    // among them.
+    struct Existing {
+        std::map<JoinKey, Join>::iterator it;
+        std::vector<const Connection*> conns;
+    };
+    common::Result<Existing> existingJoin(std::string_view id1, std::string_view id2);
     std::vector<UnjoinNotice> dropJoinsOf(std::string_view id);
     bool conferencesLinked(std::string_view from, std::string_view to) const;
     common::Status checkCapacity(const std::string& conferenceId, const JoinKey& key,

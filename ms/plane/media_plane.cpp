@@ -137,8 +137,7 @@ common::Status MediaPlane::addLeg(const std::string& id, rtp::PortPair ports,
     leg->id = id;
     leg->rtp = std::make_unique<rtp::RtpSession>(std::move(ports), params, config_.rtp,
                                                  common::Clock::now());
-    for (const auto& f : params.formats)
-        if (f.codec == rtp::Codec::TelephoneEvent) leg->digitsOut = true;
+    leg->digitsOut = params.telephoneEvent();
     Leg record;
     record.key = leg->key;
     record.worker = leastLoaded(legWorkers_, workers_.size());
@@ -210,9 +209,7 @@ void MediaPlane::onReturned(std::shared_ptr<LegPtr> box) {
     record.inTransit = false;
     if (record.pending && leg->rtp) {
         leg->rtp->updateMedia(*record.pending);
-        leg->digitsOut = false;
-        for (const auto& f : record.pending->formats)
-            if (f.codec == rtp::Codec::TelephoneEvent) leg->digitsOut = true;
+        leg->digitsOut = record.pending->telephoneEvent();
     }
     record.pending.reset();
     if (record.pendingRunner) {

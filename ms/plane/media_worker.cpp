@@ -134,9 +134,7 @@ void MediaWorker::update(std::uint64_t key, rtp::MediaParams media) {
     loop_.post([this, key, media = std::move(media)] {
         auto it = legs_.find(key);
         if (it == legs_.end() || !it->second->rtp) return;
-        it->second->digitsOut = false;
-        for (const auto& f : media.formats)
-            if (f.codec == rtp::Codec::TelephoneEvent) it->second->digitsOut = true;
+        it->second->digitsOut = media.telephoneEvent();
         it->second->rtp->updateMedia(media);
         it->second->lastPacket = Clock::now();
     });

@@ -93,6 +93,13 @@ struct MediaParams {
     // its payload type both ways.
     std::vector<PayloadFormat> formats{{kPayloadTypePcmu, Codec::Pcmu}};
     MediaDirection direction = MediaDirection::SendRecv;
+
+    // telephone-event was negotiated: RFC 4733 digits can be sent.
+    bool telephoneEvent() const {
+        for (const auto& f : formats)
+            if (f.codec == Codec::TelephoneEvent) return true;
+        return false;
+    }
 };
 
 struct RtpSessionConfig {
