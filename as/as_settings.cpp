@@ -1,6 +1,7 @@
 #include "as/as_settings.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace parley::as {
 
@@ -12,9 +13,14 @@ std::vector<common::OptionSpec> asOptionSpecs() {
         {"ms", "SIP-URI", "", "a media server to keep a control channel with, e.g. sip:ms@127.0.0.1:5070", true},
         {"http-listen", "HOST:PORT", "127.0.0.1:8080", "REST API (port 0: any free port)", false},
         {"db", "URI", "sqlite:/var/lib/parley/parley-as.db",
-         "database, sqlite:PATH or postgresql://...; checked now, used by the conference store "
-         "of a later release",
-         false},
+         "room store, sqlite:PATH (created when missing)", false},
+        {"rooms", "FILE", "", "JSON rooms file imported into the store at start ({\"rooms\":[...]})", false},
+        {"prompts", "URI", "file:///var/lib/parley/media/prompts/en-US/",
+         "where the focus's prompts (enter-pin.wav, moh.wav...) are on the media servers", false},
+        {"conference-factory", "USER", "conference",
+         "user part of the conference factory URI: an INVITE to it makes an ad-hoc room", false},
+        {"session-expires", "SECONDS", "1800", "RFC 4028 session interval on calls (0: off, else 90..86400)", false},
+        {"max-calls", "N", "2000", "participants at once in all rooms (1..100000)", false},
         {"cfw-keepalive", "SECONDS", "100", "Keep-Alive asked for on control channels (1..600)", false},
         {"log-level", "LEVEL", "info", "trace, debug, info, notice, warning, error", false},
     };
@@ -75,6 +81,26 @@ common::Result<AsSettings> asSettingsFrom(const common::Config& c) {
     auto ka = c.getInt("cfw-keepalive", 1, 600);
     if (!ka) return ka.error();
     s.cfwKeepAlive = static_cast<std::uint32_t>(*ka);
+
+    s.roomsFile = c.get("rooms");
+    s.promptBase = c.get("prompts");
+    if (s.promptBase.empty() || s.promptBase.find(':') == std::string::npos ||
+        std::any_of(s.promptBase.begin(), s.promptBase.end(), [](unsigned char ch) { return ch <= ' '; }))
+        return Error(2, "--prompts must be a URI such as file:///var/lib/parley/media/prompts/en-US/");
+    if (s.promptBase.back() != '/') s.promptBase += '/';
+    s.conferenceFactory = c.get("conference-factory");
+    if (s.conferenceFactory.empty() ||
+        !std::all_of(s.conferenceFactory.begin(), s.conferenceFactory.end(), [](unsigned char ch) {
+            return std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~';
+        }))
+        return Error(2, "--conference-factory must be a SIP user part ([A-Za-z0-9._~-]+)");
+    auto se = c.getInt("session-expires", 0, 86400);
+    if (!se) return se.error();
+    if (*se != 0 && *se < 90) return Error(2, "--session-expires must be 0 (off) or at least 90 (RFC 4028 Min-SE)");
+    s.sessionExpires = static_cast<std::uint32_t>(*se);
+    auto calls = c.getInt("max-calls", 1, 100000);
+    if (!calls) return calls.error();
+    s.maxCalls = static_cast<std::uint32_t>(*calls);
 
     if (!common::parseLogLevel(c.get("log-level"), s.logLevel))
         return Error(2, "--log-level must be trace, debug, info, notice, warning or error, not '" +

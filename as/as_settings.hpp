@@ -18,6 +18,11 @@ struct AsSettings {
     common::SocketAddress httpListen;   // REST API (port 0: any)
     std::string db;                     // sqlite:PATH or postgresql://...; used by the store
     std::uint32_t cfwKeepAlive = 100;   // Keep-Alive asked for in SYNC, seconds
+    std::string roomsFile;              // JSON rooms imported into the store at start; "" none
+    std::string promptBase;             // URI prefix of the focus's prompts on the MS, ends in '/'
+    std::string conferenceFactory = "conference";  // user part of the factory URI (RFC 4579)
+    std::uint32_t sessionExpires = 1800;  // RFC 4028 session interval, 0: off
+    std::uint32_t maxCalls = 2000;      // participants at once, all rooms together
     common::LogLevel logLevel = common::LogLevel::Info;
 };
 

@@ -8,10 +8,13 @@
 #include <memory>
 
 #include "as/as_settings.hpp"
+#include "as/focus/focus.hpp"
 #include "as/msclient/media_server_client.hpp"
 #include "as/msclient/media_server_registry.hpp"
 #include "as/rest/media_servers_api.hpp"
 #include "as/sip/sip_control_signalling.hpp"
+#include "as/store/room_store.hpp"
+#include "as/store/rooms_file.hpp"
 #include "common/config.hpp"
 #include "common/event_loop.hpp"
 #include "common/http_server.hpp"
@@ -36,20 +39,49 @@ int run(const as::AsSettings& settings) {
     // (HTTP workers) exists so that every thread inherits the mask.
     common::blockTerminationSignals();
 
+    auto store = as::RoomStore::open(settings.db);
+    if (!store) {
+        PARLEY_LOG_ERROR(log, "cannot open the room store " << settings.db << ": " << store.error().message);
+        return 1;
+    }
+    if (!settings.roomsFile.empty()) {
+        auto rooms = as::loadRoomsFile(settings.roomsFile);
+        if (!rooms) {
+            PARLEY_LOG_ERROR(log, "--rooms " << settings.roomsFile << ": " << rooms.error().message);
+            return 1;
+        }
+        for (const auto& room : *rooms) {
+            if (auto ok = (*store)->put(room); !ok) {
+                PARLEY_LOG_ERROR(log, "--rooms " << settings.roomsFile << ": room " << room.name << ": "
+                                                 << ok.error().message);
+                return 1;
+            }
+        }
+        PARLEY_LOG_NOTICE(log, "imported " << rooms->size() << " rooms from " << settings.roomsFile);
+    }
+
     common::EventLoop loop;
-    as::AsSipHandler sipHandler;
+    as::MediaServerRegistry registry;
+    as::FocusOptions focusOptions;
+    focusOptions.factoryUser = settings.conferenceFactory;
+    focusOptions.promptBase = settings.promptBase;
+    focusOptions.maxCalls = settings.maxCalls;
+    as::Focus focus(loop, **store, registry, focusOptions);
+
     proto::sip::SipConfig sipConfig;
     sipConfig.listen = settings.sipListen;
     sipConfig.user = "parley-as";
-    auto stack = proto::sip::SipStack::create(loop, sipConfig, sipHandler);
+    sipConfig.allowEvents = {"conference"};
+    sipConfig.sessionExpires = settings.sessionExpires;
+    auto stack = proto::sip::SipStack::create(loop, sipConfig, focus);
     if (!stack) {
         PARLEY_LOG_ERROR(log, "cannot start SIP on " << settings.sipListen << ": " << stack.error().message);
         return 1;
     }
     // proto/sip logs "SIP listening on <host:port> (udp, tcp)" itself.
+    focus.attach(**stack);
 
     as::SipControlSignalling signalling(**stack);
-    as::MediaServerRegistry registry;
     for (const auto& uri : settings.mediaServers) {
         as::MediaServerClientOptions options;
         options.uri = uri;
@@ -76,7 +108,8 @@ int run(const as::AsSettings& settings) {
     auto signals = common::TerminationSignals::watch(loop, [&](const char* name) {
         if (stopping) return;
         stopping = true;
-        PARLEY_LOG_NOTICE(log, name << ": closing control channels and stopping");
+        PARLEY_LOG_NOTICE(log, name << ": ending the conferences, closing control channels and stopping");
+        focus.shutdown();
         registry.stopAll();
         (*stack)->stop();
     });

@@ -56,6 +56,8 @@ cmake --build "$BUILD" -j"$(nproc)" --target parley-ms parley-as
 mkdir -p "$STATE/media" "$STATE/recordings"
 echo "==> rendering the spoken phrases (dates, times, numbers) into $STATE/media"
 "$ROOT/deploy/render-phrases.sh" "$STATE/media"
+echo "==> rendering the conference prompts and music on hold into $STATE/media/prompts"
+"$ROOT/deploy/render-prompts.sh" "$STATE/media"
 stop_one parley-as; stop_one parley-ms
 
 echo "==> starting parley-ms (SIP $MS_SIP, CFW $MS_CFW, HTTP $MS_HTTP)"
@@ -65,7 +67,8 @@ echo $! >"$STATE/parley-ms.pid"
 
 echo "==> starting parley-as (SIP $AS_SIP, HTTP $AS_HTTP), media server sip:ms@$MS_SIP"
 nohup "$BUILD/bin/parley-as" --sip-listen "$AS_SIP" --http-listen "$AS_HTTP" \
-  --ms "sip:ms@$MS_SIP" >"$STATE/parley-as.log" 2>&1 &
+  --ms "sip:ms@$MS_SIP" --db "sqlite:$STATE/parley-as.db" --rooms "$ROOT/deploy/rooms.json" \
+  --prompts "file://$STATE/media/prompts/en-US/" >"$STATE/parley-as.log" 2>&1 &
 echo $! >"$STATE/parley-as.pid"
 
 up=""
@@ -92,6 +95,12 @@ Parley is running on loopback.
 The AS holds an RFC 6230 control channel to the MS:
   curl http://$AS_HTTP/v1/media-servers
   curl http://$MS_HTTP/health
+
+Conferences (rooms from deploy/rooms.json):
+  sip:demo@$AS_SIP          open room; any SIP phone can call it
+  sip:team@$AS_SIP          PIN 1234, moderator PIN 9999, waits for the moderator
+  sip:conference@$AS_SIP    conference factory: a new ad-hoc room per call
+  e.g. baresip: /dial sip:demo@$AS_SIP
 
 Stop everything with:  ./deploy/quickstart.sh stop
 MSG

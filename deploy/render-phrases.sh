@@ -3,14 +3,17 @@
 # times and digits: each name<TAB>text line of the phrase list becomes
 # <media-root>/phrases/en-US/<name>.wav, 8 kHz mono 16-bit PCM, spoken by espeak-ng.
 #
-#   deploy/render-phrases.sh <media-root> [phrase-list.tsv]
+#   deploy/render-phrases.sh <media-root> [phrase-list.tsv [subdir]]
+#
+# subdir (default phrases/en-US) is where under the media root the WAVs go; the focus's
+# prompts (deploy/prompts/en-US.tsv) go to prompts/en-US through deploy/render-prompts.sh.
 #
 # Idempotent: a WAV newer than the list is kept. Needs espeak-ng and sox.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-if [[ $# -lt 1 || $# -gt 2 ]]; then
-    echo "usage: $0 <media-root> [phrase-list.tsv]" >&2
+if [[ $# -lt 1 || $# -gt 3 ]]; then
+    echo "usage: $0 <media-root> [phrase-list.tsv [subdir]]" >&2
     exit 2
 fi
 root="$1"
@@ -27,7 +30,12 @@ if [[ ! -r "$tsv" ]]; then
     exit 1
 fi
 
-out="$root/phrases/en-US"
+subdir="${3:-phrases/en-US}"
+if [[ "$subdir" == /* || "$subdir" == *..* ]]; then
+    echo "$0: subdir must be relative to the media root, without '..'" >&2
+    exit 2
+fi
+out="$root/$subdir"
 mkdir -p "$out"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -56,7 +64,7 @@ while IFS= read -r line || [[ -n "$line" ]]; do
     fi
     name="${line%%$'\t'*}"
     text="${line#*$'\t'}"
-    if [[ ! "$name" =~ ^[a-z0-9_]+$ || -z "$text" ]]; then
+    if [[ ! "$name" =~ ^[a-z0-9_-]+$ || -z "$text" ]]; then
         echo "$0: $tsv:$lineno: bad line" >&2
         exit 1
     fi

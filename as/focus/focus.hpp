@@ -1,0 +1,189 @@
+#pragma once
+// Focus: the conference focus of parley-as (RFC 4353, RFC 4579): the SIP handler for
+// everything that is not a control channel. It owns the rooms at run time, their
+// participants and every participant's two SIP dialogs: the user's (caller or invitee) and
+// the AS-to-MS media dialog (RFC 3725 third-party call control, RFC 7058 figure 10), and it
+// drives the room's MS conference through MediaControl (msc-mixer/1.0, msc-ivr/1.0).
+//
+// A call's way through the focus (docs/architecture.md "parley-as focus" has the picture):
+//   dial-in   INVITE -> room lookup (404) -> policy (403/486) -> 180 -> INVITE to the MS with
+//             the caller's offer (or offerless) -> 200 to the caller with the MS's SDP ->
+//             ACK -> [PIN prompt+collect, 3 tries] -> [name recording] -> [music on hold
+//             until a moderator arrives] -> join the MS conference -> [announcement]
+//   dial-out  REFER Refer-To <uri> -> offerless INVITE to the MS -> its offer to the invitee
+//             -> the invitee's answer in the ACK to the MS -> join; sipfrag NOTIFYs report
+//   leaving   BYE/CANCEL from either side, ejection (REFER ;method=BYE), room end, MS loss:
+//             unjoin, BYE the MS leg, BYE (or 480/CANCEL) the user's dialog
+// re-INVITE and UPDATE from a participant are carried to the MS leg (an UPDATE with an
+// offer becomes a re-INVITE towards the MS, which does not take UPDATE offers) and the
+// answer comes back the same way.
+//
+// Contracts:
+// - Loop thread only (the SIP stack's thread). attach() once, before the stack runs.
+// - Every participant ends with both dialogs terminated and is then forgotten; no MS leg
+//   outlives its user's dialog (CANCEL, dangling INVITEs and errors included).
+// - Limits: FocusOptions::maxCalls participants in all, maxSetups calls being set up at
+//   once; beyond them new INVITEs get 503 with Retry-After.
+// - Room configuration is read from the RoomStore when a room comes to life at run time
+//   (first call or subscription) and kept until the room is idle again.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "as/sip/sip_control_signalling.hpp"
+#include "as/store/room_store.hpp"
+#include "common/event_loop.hpp"
+#include "proto/sip/sip_handler.hpp"
+#include "proto/sip/sip_stack.hpp"
+
+namespace parley::as {
+
+class MediaServerRegistry;
+class MediaServerClient;
+class MediaControl;
+struct DialogResult;
+
+struct FocusOptions {
+    std::string factoryUser = "conference";  // RFC 4579 conference factory URI user part
+    std::string promptBase;                  // URI prefix of the focus's prompts, ends in '/'
+    std::size_t maxCalls = 2000;
+    std::size_t maxSetups = 200;
+    int pinTries = 3;
+    std::chrono::milliseconds dialOutTimeout{25000};  // below the MS's 32 s ACK wait
+    std::chrono::milliseconds activeTalkersInterval{1000};
+    std::chrono::milliseconds pinTimeout{10000};      // first digit
+    std::chrono::milliseconds pinInterDigit{4000};
+    std::chrono::milliseconds nameMaxTime{3000};
+};
+
+// What GET-style callers (REST, tests) see of a room at run time.
+struct RoomStatus {
+    std::string name;
+    std::string uri;
+    std::size_t participants = 0;  // joined or being admitted
+    std::size_t moderators = 0;    // joined moderators
+    std::string conferenceId;      // the MS's, "" when none
+    std::size_t subscribers = 0;
+};
+
+class Focus final : public proto::sip::SipHandler {
+public:
+    Focus(common::EventLoop& loop, RoomStore& store, MediaServerRegistry& registry,
+          FocusOptions options);
+    ~Focus() override;
+    Focus(const Focus&) = delete;
+    Focus& operator=(const Focus&) = delete;
+
+    void attach(proto::sip::SipStack& stack);
+
+    // RFC 4353 section 5.4: BYE everyone in the room, end its subscriptions (ad-hoc rooms)
+    // or tell them (stored rooms), destroy the MS conference. Error{404} for no such room
+    // at run time.
+    common::Status endRoom(const std::string& name, const std::string& reason);
+    // SIGTERM: every room ends; the stack's shutdown() then sends what is queued.
+    void shutdown();
+
+    std::size_t callCount() const { return participants_.size(); }
+    std::vector<RoomStatus> rooms() const;
+
+    // SipHandler
+    void onIncomingInvite(const proto::sip::DialogRef& dialog, const proto::sip::SipMessage& invite) override;
+    void onReinvite(const proto::sip::DialogRef& dialog, const proto::sip::SipMessage& invite) override;
+    void onInviteResponse(const proto::sip::DialogRef& dialog, const proto::sip::SipMessage& response) override;
+    void onAck(const proto::sip::DialogRef& dialog, const proto::sip::SipMessage& ack) override;
+    void onBye(const proto::sip::DialogRef& dialog, const proto::sip::SipMessage& bye) override;
+    void onCancel(const proto::sip::DialogRef& dialog) override;
+    void onUpdate(const proto::sip::DialogRef& dialog, const proto::sip::SipMessage& update) override;
+    void onUpdateResponse(const proto::sip::DialogRef& dialog, const proto::sip::SipMessage& response) override;
+    proto::sip::RequestAnswer onSubscribe(const proto::sip::SubscriptionRef& subscription,
+                                          const proto::sip::SipMessage& subscribe) override;
+    void onSubscriptionRefreshed(const proto::sip::SubscriptionRef& subscription,
+                                 const proto::sip::SipMessage& subscribe) override;
+    void onSubscriptionTerminated(const proto::sip::SubscriptionRef& subscription,
+                                  const std::string& reason) override;
+    proto::sip::RequestAnswer onRefer(const proto::sip::SubscriptionRef& progress,
+                                      const proto::sip::ReferRequest& refer,
+                                      const proto::sip::DialogRef& dialog) override;
+    void onTerminated(const proto::sip::DialogRef& dialog, int status, const std::string& reason) override;
+
+    struct Participant;
+    struct Room;
+
+private:
+    enum class Why { Departed, Booted, Failed, Busy };
+    struct Leg {
+        std::uint64_t participant = 0;
+        bool msSide = false;
+    };
+
+    Participant* participantOf(const proto::sip::Dialog* dialog, bool* msSide = nullptr);
+    Participant* participant(std::uint64_t id);
+    Room* room(const std::string& name);           // at run time only
+    Room* loadRoom(const std::string& name);       // run time, else from the store
+    Room* createAdHocRoom();
+    std::string roomUri(const std::string& name) const;
+    std::string prompt(const std::string& name) const;
+    MediaControl* mediaFor(MediaServerClient* server);
+    bool bindServer(Room& room);
+    std::size_t activeCount(const Room& room) const;
+
+    // Dial-in and dial-out set-up.
+    void msAnswered(Participant& p, const proto::sip::SipMessage& response);
+    void userAnsweredDialOut(Participant& p, const proto::sip::SipMessage& response);
+    void admitted(Participant& p);
+    void askPin(Participant& p, bool retry);
+    void pinResult(std::uint64_t id, const DialogResult& result);
+    void afterPin(Participant& p);
+    void recordName(Participant& p);
+    void enter(Participant& p);
+    void startHold(Participant& p);
+    void join(Participant& p);
+    void joined(Participant& p);
+    void releaseWaiting(Room& room);
+    void announce(Room& room, const Participant& p, const char* what);
+    void dialOut(Room& room, const std::string& target, const proto::sip::SubscriptionRef& progress,
+                 const std::string& referredBy);
+    void reportProgress(Participant& p, int status, const std::string& reason = {});
+
+    // Conference on the MS.
+    void ensureConference(Room& room, std::uint64_t participantId);
+    void conferenceReady(const std::string& roomName, std::uint64_t generation, MediaControl* media,
+                         common::Result<std::string> id);
+    void releaseConference(Room& room);
+    void conferenceLost(const std::string& roomName, std::uint64_t generation, int status,
+                        const std::string& reason);
+    void talkers(const std::string& roomName, std::uint64_t generation,
+                 const std::vector<std::string>& connectionIds);
+
+    // Leaving.
+    void leave(Participant& p, Why why, bool hangUpUser, const std::string& reason);
+    void legEnded(const proto::sip::Dialog* dialog);
+    void roomMaybeIdle(Room& room);
+    void publish(Room& room, const Participant& p);
+    void relayAnswer(Participant& p, const proto::sip::SipMessage& response);
+
+    common::EventLoop& loop_;
+    RoomStore& store_;
+    MediaServerRegistry& registry_;
+    FocusOptions options_;
+    proto::sip::SipStack* stack_ = nullptr;
+    AsSipHandler fallback_;  // dialogs that belong to no participant (control dialogs' leftovers)
+
+    std::uint64_t nextId_ = 1;
+    std::uint64_t nextGeneration_ = 1;
+    std::size_t setups_ = 0;
+    std::map<std::uint64_t, std::unique_ptr<Participant>> participants_;
+    std::unordered_map<const proto::sip::Dialog*, Leg> legs_;
+    std::map<std::string, std::unique_ptr<Room>> rooms_;
+    std::unordered_map<const proto::sip::Subscription*, std::string> subscriptions_;
+    std::map<MediaServerClient*, std::unique_ptr<MediaControl>> media_;
+};
+
+}  // namespace parley::as
