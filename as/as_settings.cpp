@@ -21,6 +21,10 @@ std::vector<common::OptionSpec> asOptionSpecs() {
          "user part of the conference factory URI: an INVITE to it makes an ad-hoc room", false},
         {"session-expires", "SECONDS", "1800", "RFC 4028 session interval on calls (0: off, else 90..86400)", false},
         {"max-calls", "N", "2000", "participants at once in all rooms (1..100000)", false},
+        {"early-media", "", "",
+         "callers hear the PIN prompt in early media (183) and get 200 only when let in; "
+         "off: 180 ringback, 200 as soon as the media server answered",
+         false},
         {"cfw-keepalive", "SECONDS", "100", "Keep-Alive asked for on control channels (1..600)", false},
         {"log-level", "LEVEL", "info", "trace, debug, info, notice, warning, error", false},
     };
@@ -101,6 +105,7 @@ common::Result<AsSettings> asSettingsFrom(const common::Config& c) {
     auto calls = c.getInt("max-calls", 1, 100000);
     if (!calls) return calls.error();
     s.maxCalls = static_cast<std::uint32_t>(*calls);
+    s.earlyMedia = c.getSwitch("early-media");
 
     if (!common::parseLogLevel(c.get("log-level"), s.logLevel))
         return Error(2, "--log-level must be trace, debug, info, notice, warning or error, not '" +

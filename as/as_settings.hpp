@@ -23,6 +23,7 @@ struct AsSettings {
     std::string conferenceFactory = "conference";  // user part of the factory URI (RFC 4579)
     std::uint32_t sessionExpires = 1800;  // RFC 4028 session interval, 0: off
     std::uint32_t maxCalls = 2000;      // participants at once, all rooms together
+    bool earlyMedia = false;            // 183 with the MS's SDP, 200 when let into the room
     common::LogLevel logLevel = common::LogLevel::Info;
 };
 

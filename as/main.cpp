@@ -66,6 +66,7 @@ int run(const as::AsSettings& settings) {
     focusOptions.factoryUser = settings.conferenceFactory;
     focusOptions.promptBase = settings.promptBase;
     focusOptions.maxCalls = settings.maxCalls;
+    focusOptions.earlyMedia = settings.earlyMedia;
     as::Focus focus(loop, **store, registry, focusOptions);
 
     proto::sip::SipConfig sipConfig;

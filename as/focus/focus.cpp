@@ -79,6 +79,8 @@ struct Focus::Participant {
     bool userEnded = false;
     bool msEnded = false;
     bool userOffered = true;  // dial-in INVITE carried an offer
+    bool early = false;       // in early media: 183 sent with `answer`, 200 still to come
+    std::string answer;
     std::string connId;
     MediaControl* media = nullptr;
 
@@ -352,6 +354,17 @@ void Focus::msAnswered(Participant& p, const sip::SipMessage& response) {
         leave(p, Why::Failed, false, "media server answered without SDP");
         return;
     }
+    if (options_.earlyMedia && p.userOffered) {
+        // Early media: the caller hears the MS (PIN prompt, music on hold) before the 200.
+        if (auto s = p.user->respond(183, {}, response.body, kSdp); !s) {
+            leave(p, Why::Failed, true, "cannot send early media: " + s.error().message);
+            return;
+        }
+        p.early = true;
+        p.answer = response.body;
+        admitted(p);
+        return;
+    }
     // The caller gets its 200 now that the MS has the media path ready: with the MS's answer,
     // or with the MS's offer for an offerless INVITE (the answer then comes in the ACK).
     if (auto s = p.user->respond(200, {}, response.body, kSdp); !s) {
@@ -391,6 +404,17 @@ void Focus::admitted(Participant& p) {
     } else {
         afterPin(p);
     }
+}
+
+// Early media ends with the 200 when the caller is let in (joined or put on hold).
+bool Focus::answerEarly(Participant& p) {
+    if (!p.early) return true;
+    p.early = false;
+    if (auto s = p.user->respond(200, {}, p.answer, kSdp); !s) {
+        leave(p, Why::Failed, true, "cannot answer the caller: " + s.error().message);
+        return false;
+    }
+    return true;
 }
 
 void Focus::askPin(Participant& p, bool retry) {
@@ -460,8 +484,15 @@ void Focus::pinResult(std::uint64_t id, const DialogResult& result) {
     p->media->startDialog(
         p->connId, false, spec, [](common::Result<std::string>) {},
         [this, id](const DialogResult&) {
-            if (Participant* q = participant(id); q && q->phase != Participant::Phase::Leaving)
-                leave(*q, Why::Booted, true, "wrong PIN " + std::to_string(options_.pinTries) + " times");
+            Participant* q = participant(id);
+            if (!q || q->phase == Participant::Phase::Leaving) return;
+            if (q->early) {
+                // Never answered: the refusal is the final response.
+                (void)q->user->respond(403, "Wrong PIN");
+                leave(*q, Why::Booted, false, "wrong PIN " + std::to_string(options_.pinTries) + " times");
+                return;
+            }
+            leave(*q, Why::Booted, true, "wrong PIN " + std::to_string(options_.pinTries) + " times");
         });
 }
 
@@ -516,6 +547,7 @@ void Focus::enter(Participant& p) {
 }
 
 void Focus::startHold(Participant& p) {
+    if (!answerEarly(p)) return;
     p.phase = Participant::Phase::Waiting;
     if (Room* r = room(p.roomName)) publish(*r, p);
     DialogSpec spec;
@@ -646,6 +678,7 @@ void Focus::joined(Participant& p) {
             leave(*q, Why::Failed, true, "join refused: " + s.error().message);
             return;
         }
+        if (!answerEarly(*q)) return;
         Room* rr = room(q->roomName);
         if (!rr) return;
         q->phase = Participant::Phase::Joined;

@@ -61,6 +61,11 @@ struct FocusOptions {
     std::chrono::milliseconds pinTimeout{10000};      // first digit
     std::chrono::milliseconds pinInterDigit{4000};
     std::chrono::milliseconds nameMaxTime{3000};
+    // Early media: a caller whose INVITE has an offer gets 183 with the MS's SDP as soon as
+    // the MS answered, hears the PIN prompt (and music on hold) before being answered, and
+    // gets 200 when it is let into the room; a caller refused at the PIN gets 403, never a
+    // 200. Off: 180 ringback, 200 once the MS answered, the PIN asked after the answer.
+    bool earlyMedia = false;
 };
 
 // What GET-style callers (REST, tests) see of a room at run time.
@@ -138,6 +143,7 @@ private:
     void msAnswered(Participant& p, const proto::sip::SipMessage& response);
     void userAnsweredDialOut(Participant& p, const proto::sip::SipMessage& response);
     void admitted(Participant& p);
+    bool answerEarly(Participant& p);
     void askPin(Participant& p, bool retry);
     void pinResult(std::uint64_t id, const DialogResult& result);
     void afterPin(Participant& p);

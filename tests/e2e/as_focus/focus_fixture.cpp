@@ -529,9 +529,17 @@ Content-Length: 0
 )";
         return x;
     }
-    x += R"(  <recv response="180" optional="true"/>
+    if (o.earlyMedia.empty()) {
+        x += R"(  <recv response="180" optional="true"/>
   <recv response="183" optional="true"/>
 )";
+    } else {
+        // Early media: the 183 with SDP must come; what the caller does then runs before the
+        // final response.
+        x += R"(  <recv response="180" optional="true"/>
+  <recv response="183"/>
+)" + o.earlyMedia;
+    }
     if (o.expectStatus != 200) {
         x += "  <recv response=\"" + std::to_string(o.expectStatus) + R"("/>
   <send><![CDATA[

@@ -177,6 +177,8 @@ struct UacOptions {
     bool cancelAfterRinging = false;  // send CANCEL after the 180, expect 487
     std::string direction = "sendrecv";
     std::string afterAck;          // sipp XML run after the ACK
+    std::string earlyMedia;        // non-empty: a 183 must come first, then this sipp XML runs
+                                   // before the final response is awaited
     bool expectByeFromAs = false;  // end by answering the AS's BYE instead of sending one
     int timeoutSeconds = 60;
     std::vector<std::string> extraInviteHeaders;

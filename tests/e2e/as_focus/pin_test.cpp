@@ -153,4 +153,80 @@ TEST_CASE("as focus: waitForModerator plays music on hold until the moderator jo
     CHECK((!moh || *moh < kNotHeard));
 }
 
+TEST_CASE("as focus: early media asks for the PIN before the answer, then 200 and the room",
+          "[focus][e2e][sipp][pin][early]") {
+    if (!haveProgram("sipp")) PARLEY_SKIP("sipp is not installed");
+    FocusOptions options;
+    options.asExtraArgs = {"--early-media"};
+    FocusSystem fx(roomsJson({room("r1", "\"pin\":\"1234\"")}), options);
+    const std::uint16_t callerPort = freeMediaPort();
+    std::uint16_t otherPort = freeMediaPort();
+    while (otherPort == callerPort) otherPort = freeMediaPort();
+    std::string why;
+    auto cap = RtpCapture::start(fx.dir(), {callerPort, otherPort}, why);
+    if (!cap) PARLEY_SKIP(why);
+
+    // Both enter the PIN while only a 183 has come: sipp's scenario waits for the 200 after
+    // the digits, so a 200 before them would break the scenario (exit status not 0).
+    DtmfTrain otherTrain;
+    UacOptions other;
+    other.fromUser = "other";
+    other.earlyMedia = pauseMs(2500) + playPcap(dtmfPcap(fx.dir(), "other", "1234#", otherTrain));
+    other.afterAck = streamTone(toneFile(fx.dir(), 700)) + pauseMs(20000);
+    const double t0 = nowSeconds();
+    SippPeer o = startUac(fx, "other", other, otherPort);
+    DtmfTrain train;
+    UacOptions caller;
+    caller.fromUser = "caller";
+    caller.earlyMedia = pauseMs(3000) + playPcap(dtmfPcap(fx.dir(), "caller", "1234#", train));
+    caller.afterAck = pauseMs(15000);
+    SippPeer c = startUac(fx, "caller", caller, callerPort);
+
+    {
+        bool prompt = cap->waitHeard(callerPort, kPromptEnterPin, t0, 15s);
+        INFO(cap->describe(callerPort, t0) << "\n" << c.describe(1500) << "\n" << fx.logs(3000));
+        CHECK(prompt);
+    }
+    for (auto* p : {&o, &c}) {
+        bool answered = p->waitAnswered(25s);
+        INFO(p->describe() << "\n" << fx.logs());
+        REQUIRE(answered);
+        CHECK(p->received("SIP/2.0 183", "1 INVITE"));
+    }
+    {
+        bool heard = cap->waitHeard(callerPort, 700, t0, 30s);
+        INFO(cap->describe(callerPort, t0) << "\n" << c.describe(1500) << "\n" << fx.logs(4000));
+        CHECK(heard);
+    }
+    auto rc = c.wait(40s);
+    INFO(c.describe());
+    CHECK(rc == std::optional<int>(0));
+}
+
+TEST_CASE("as focus: early media refuses three wrong PINs with 403 and never answers",
+          "[focus][e2e][sipp][pin][early]") {
+    if (!haveProgram("sipp")) PARLEY_SKIP("sipp is not installed");
+    FocusOptions options;
+    options.asExtraArgs = {"--early-media"};
+    FocusSystem fx(roomsJson({room("r1", "\"pin\":\"1234\"")}), options);
+    DtmfTrain train;
+    UacOptions o;
+    o.fromUser = "guesser";
+    o.earlyMedia = pauseMs(3000) + playPcap(dtmfPcap(fx.dir(), "try1", "0000#", train)) + pauseMs(7000) +
+                   playPcap(dtmfPcap(fx.dir(), "try2", "4321#", train)) + pauseMs(7000) +
+                   playPcap(dtmfPcap(fx.dir(), "try3", "9999#", train));
+    o.expectStatus = 403;
+    o.timeoutSeconds = 60;
+    SippPeer c = startUac(fx, "guesser", o);
+    auto rc = c.wait(60s);
+    {
+        INFO(c.describe() << "\n" << fx.logs(4000));
+        CHECK(rc == std::optional<int>(0));
+        CHECK(c.received("SIP/2.0 403", "1 INVITE"));
+        CHECK_FALSE(c.received("SIP/2.0 200", "1 INVITE"));
+    }
+    INFO(fx.logs(3000));
+    CHECK(fx.waitMsLegs(0, 15s));
+}
+
 }  // namespace parley::test::focus
