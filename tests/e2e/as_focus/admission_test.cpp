@@ -97,4 +97,48 @@ TEST_CASE("as focus: CANCEL while ringing leaves no media leg on parley-ms", "[f
     }
 }
 
+TEST_CASE("as focus: a media server that dies ends its calls with BYE and new calls get 503",
+          "[focus][e2e][sipp]") {
+    if (!haveProgram("sipp")) PARLEY_SKIP("sipp is not installed");
+    FocusSystem fx(roomsJson({room("r1")}));
+    UacOptions o;
+    o.fromUser = "stranded";
+    o.expectByeFromAs = true;  // after the ACK the scenario waits for the AS's BYE
+    o.timeoutSeconds = 50;
+    SippPeer p = startUac(fx, "stranded", o);
+    {
+        bool answered = p.waitAnswered(20s);
+        INFO(p.describe() << "\n" << fx.logs());
+        REQUIRE(answered);
+    }
+    REQUIRE(fx.waitMsLegs(1, 10s));
+    const bool joined = fx.asLog().find("joined room r1") != std::string::npos;
+    REQUIRE(joined);
+    fx.killMs();
+    // The control channel drops: the conference is lost and the focus hangs the caller up.
+    bool bye = p.waitReceived("BYE ", "BYE", 20s);
+    {
+        INFO(p.describe() << "\n" << fx.logs(4000));
+        CHECK(bye);
+    }
+    auto rc = p.wait(20s);
+    CHECK(rc == std::optional<int>(0));
+
+    // With no media server up, a new caller is refused at once, not left ringing.
+    UacOptions late;
+    late.fromUser = "late";
+    late.expectStatus = 503;
+    late.timeoutSeconds = 20;
+    SippPeer q = startUac(fx, "late", late);
+    auto qrc = q.wait(30s);
+    {
+        INFO(q.describe() << "\n" << fx.logs(3000));
+        CHECK(q.received("SIP/2.0 503", "1 INVITE"));
+        CHECK(qrc == std::optional<int>(0));
+    }
+    CHECK(fx.asAlive());
+    INFO(fx.logs());
+    CHECK(fx.stopAs() == 0);
+}
+
 }  // namespace parley::test::focus

@@ -102,6 +102,8 @@ class FocusSystem {
     int optionsStatus();
     // SIGTERM to parley-as; its exit status (0: clean, and no sanitizer report at exit).
     int stopAs() { return as_->stop(SIGTERM, 15s); }
+    // SIGKILL to parley-ms (a media server dying under its calls).
+    void killMs() { (void)ms_->process.stop(SIGKILL, 5s); }
 
   private:
     TempDir dir_;
