@@ -21,6 +21,13 @@ std::vector<common::OptionSpec> asOptionSpecs() {
          "user part of the conference factory URI: an INVITE to it makes an ad-hoc room", false},
         {"session-expires", "SECONDS", "1800", "RFC 4028 session interval on calls (0: off, else 90..86400)", false},
         {"max-calls", "N", "2000", "participants at once in all rooms (1..100000)", false},
+        {"api-token", "TOKEN", "",
+         "bearer token for the REST API (repeatable); none: the API answers only on a loopback listener",
+         true},
+        {"api-rate", "N", "50", "REST requests per second per client address (0: no limit)", false},
+        {"webhook-secret", "SECRET", "", "shared secret of the event webhooks' HMAC-SHA256 signature", false},
+        {"ms-http", "URL", "", "base URL of the media server's HTTP listener as clients reach it "
+                               "(recording downloads); empty: as the media server reports it", false},
         {"early-media", "", "",
          "callers hear the PIN prompt in early media (183) and get 200 only when let in; "
          "off: 180 ringback, 200 as soon as the media server answered",
@@ -106,6 +113,18 @@ common::Result<AsSettings> asSettingsFrom(const common::Config& c) {
     if (!calls) return calls.error();
     s.maxCalls = static_cast<std::uint32_t>(*calls);
     s.earlyMedia = c.getSwitch("early-media");
+    for (const auto& token : c.getAll("api-token")) {
+        if (token.size() < 16 || std::any_of(token.begin(), token.end(), [](unsigned char ch) { return ch <= ' ' || ch >= 0x7f; }))
+            return Error(2, "--api-token must be at least 16 printable characters without spaces");
+        s.apiTokens.push_back(token);
+    }
+    auto rate = c.getInt("api-rate", 0, 100000);
+    if (!rate) return rate.error();
+    s.apiRate = static_cast<double>(*rate);
+    s.webhookSecret = c.get("webhook-secret");
+    s.msHttpBase = c.get("ms-http");
+    if (!s.msHttpBase.empty() && s.msHttpBase.rfind("http://", 0) != 0 && s.msHttpBase.rfind("https://", 0) != 0)
+        return Error(2, "--ms-http must be an http:// or https:// URL");
 
     if (!common::parseLogLevel(c.get("log-level"), s.logLevel))
         return Error(2, "--log-level must be trace, debug, info, notice, warning or error, not '" +

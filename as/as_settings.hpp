@@ -24,6 +24,10 @@ struct AsSettings {
     std::uint32_t sessionExpires = 1800;  // RFC 4028 session interval, 0: off
     std::uint32_t maxCalls = 2000;      // participants at once, all rooms together
     bool earlyMedia = false;            // 183 with the MS's SDP, 200 when let into the room
+    std::vector<std::string> apiTokens; // REST bearer tokens
+    double apiRate = 50;                // REST requests/s per client address, 0: no limit
+    std::string webhookSecret;          // HMAC-SHA256 key of event webhooks
+    std::string msHttpBase;             // recording downloads: the MS's HTTP base as clients see it
     common::LogLevel logLevel = common::LogLevel::Info;
 };
 

@@ -7,10 +7,16 @@
 #include <iostream>
 #include <memory>
 
+#include "as/apps/call_scripts.hpp"
 #include "as/as_settings.hpp"
+#include "as/events/event_bus.hpp"
+#include "as/events/event_stream.hpp"
+#include "as/events/webhook_sender.hpp"
 #include "as/focus/focus.hpp"
 #include "as/msclient/media_server_client.hpp"
 #include "as/msclient/media_server_registry.hpp"
+#include "as/rest/api_context.hpp"
+#include "as/rest/calls_api.hpp"
 #include "as/rest/media_servers_api.hpp"
 #include "as/sip/sip_control_signalling.hpp"
 #include "as/store/room_store.hpp"
@@ -45,11 +51,12 @@ int run(const as::AsSettings& settings) {
         return 1;
     }
     if (!settings.roomsFile.empty()) {
-        auto rooms = as::loadRoomsFile(settings.roomsFile);
-        if (!rooms) {
-            PARLEY_LOG_ERROR(log, "--rooms " << settings.roomsFile << ": " << rooms.error().message);
+        auto document = as::loadRoomsDocument(settings.roomsFile);
+        if (!document) {
+            PARLEY_LOG_ERROR(log, "--rooms " << settings.roomsFile << ": " << document.error().message);
             return 1;
         }
+        const auto* rooms = &document->rooms;
         for (const auto& room : *rooms) {
             if (auto ok = (*store)->put(room); !ok) {
                 PARLEY_LOG_ERROR(log, "--rooms " << settings.roomsFile << ": room " << room.name << ": "
@@ -57,10 +64,19 @@ int run(const as::AsSettings& settings) {
                 return 1;
             }
         }
-        PARLEY_LOG_NOTICE(log, "imported " << rooms->size() << " rooms from " << settings.roomsFile);
+        for (const auto& route : document->routes) {
+            if (auto ok = (*store)->putRoute(route); !ok) {
+                PARLEY_LOG_ERROR(log, "--rooms " << settings.roomsFile << ": route " << route.id << ": "
+                                                 << ok.error().message);
+                return 1;
+            }
+        }
+        PARLEY_LOG_NOTICE(log, "imported " << rooms->size() << " rooms and " << document->routes.size()
+                                           << " routes from " << settings.roomsFile);
     }
 
     common::EventLoop loop;
+    as::EventBus bus;
     as::MediaServerRegistry registry;
     as::FocusOptions focusOptions;
     focusOptions.factoryUser = settings.conferenceFactory;
@@ -68,6 +84,7 @@ int run(const as::AsSettings& settings) {
     focusOptions.maxCalls = settings.maxCalls;
     focusOptions.earlyMedia = settings.earlyMedia;
     as::Focus focus(loop, **store, registry, focusOptions);
+    focus.setEventBus(&bus);
 
     proto::sip::SipConfig sipConfig;
     sipConfig.listen = settings.sipListen;
@@ -93,8 +110,78 @@ int run(const as::AsSettings& settings) {
         PARLEY_LOG_WARN(log, "no --ms given: there is no media server to control");
     }
 
+    // Webhook-scripted calls: routes to webhooks and built-in apps, asked before rooms.
+    as::apps::CallScriptsHooks hooks;
+    as::RoomStore& roomStore = **store;
+    hooks.lookup = [&roomStore](std::string_view user, std::string_view uri)
+        -> common::Result<std::optional<as::apps::ScriptRoute>> {
+        auto found = roomStore.matchRoute(user, uri);
+        if (!found) return found.error();
+        if (!*found) return std::optional<as::apps::ScriptRoute>{};
+        const as::RouteConfig& rc = **found;
+        as::apps::ScriptRoute route;
+        route.name = rc.id;
+        route.kind = rc.kind == as::RouteConfig::Kind::Webhook ? as::apps::RouteKind::Webhook
+                     : rc.kind == as::RouteConfig::Kind::App   ? as::apps::RouteKind::App
+                                                                : as::apps::RouteKind::Room;
+        route.target = rc.target;
+        route.eventsUrl = rc.eventsUrl;
+        route.fallbackPrompt = rc.fallbackPrompt;
+        return std::optional<as::apps::ScriptRoute>(std::move(route));
+    };
+    hooks.publish = [&bus](as::apps::ScriptEvent e) {
+        as::AsEvent event;
+        event.type = std::move(e.type);
+        event.participant = std::move(e.participant);
+        event.callId = std::move(e.callId);
+        event.dataJson = std::move(e.dataJson);
+        event.eventsUrl = std::move(e.eventsUrl);
+        bus.publish(std::move(event));
+    };
+    hooks.adopt = [&focus](as::apps::ConferenceHandover h) {
+        as::Focus::Adoption a;
+        a.user = std::move(h.user);
+        a.ms = std::move(h.ms);
+        a.server = h.server;
+        a.room = std::move(h.room);
+        a.role = std::move(h.role);
+        a.muted = h.muted;
+        a.uri = std::move(h.uri);
+        a.displayName = std::move(h.displayName);
+        return focus.adopt(std::move(a));
+    };
+    as::apps::CallScriptsOptions scriptOptions;
+    scriptOptions.promptBase = settings.promptBase;
+    scriptOptions.maxCalls = settings.maxCalls;
+    scriptOptions.fallbackPrompt = settings.promptBase + "goodbye.wav";
+    as::apps::CallScripts scripts(loop, **stack, registry, std::move(hooks), scriptOptions);
+    focus.setCallRouter(&scripts);
+
+    // Events: signed webhooks and the WebSocket stream.
+    as::WebhookOptions webhookOptions;
+    webhookOptions.secret = settings.webhookSecret;
+    as::WebhookSender webhooks(webhookOptions);
+    webhooks.attach(bus);
+
     auto router = std::make_shared<common::HttpRouter>();
     as::addMediaServerRoutes(*router, loop, registry);
+    as::ApiContext api{loop, focus, **store, registry, settings.apiTokens, settings.apiRate,
+                       settings.msHttpBase, (*stack)->hostPort()};
+    {
+        const std::string host = settings.httpListen.host();
+        api.loopbackListener = host.rfind("127.", 0) == 0 || host == "::1";
+    }
+    as::ApiDoor door = as::addApiRoutes(*router, api);
+    as::addCallRoutes(*router, loop, scripts);
+    as::EventStreamOptions streamOptions;
+    streamOptions.authorize = [door](const common::HttpRequest& request) {
+        // The same bearer-token (and rate) check as every REST route.
+        common::HttpHandler probe = door([](const common::HttpRequest&) { return common::HttpResponse::json(200, "{}"); });
+        return probe(request).status == 200;
+    };
+    as::EventStream stream(streamOptions);
+    stream.addRoutes(*router);
+    stream.attach(bus);
     auto http = common::HttpServer::start(settings.httpListen, common::HttpLimits{}, router);
     if (!http) {
         PARLEY_LOG_ERROR(log, "cannot start HTTP on " << settings.httpListen.toString() << ": "
@@ -110,6 +197,7 @@ int run(const as::AsSettings& settings) {
         if (stopping) return;
         stopping = true;
         PARLEY_LOG_NOTICE(log, name << ": ending the conferences, closing control channels and stopping");
+        scripts.shutdown();
         focus.shutdown();
         registry.stopAll();
         (*stack)->stop();
@@ -123,6 +211,10 @@ int run(const as::AsSettings& settings) {
     (*stack)->run();
 
     (*http)->stop();
+    stream.detach();
+    stream.stop();
+    webhooks.detach();
+    webhooks.stop();
     signals->reset();
     registry.stopAll();
     (*stack)->shutdown();  // sends the BYEs still queued and waits for them, bounded

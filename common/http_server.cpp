@@ -14,6 +14,7 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/NetException.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/URI.h>
 
@@ -66,7 +67,35 @@ std::vector<std::string> splitPath(const std::string& path) {
     return out;
 }
 
+// Matches `segs` against a pattern's segments, filling `params` from "{name}" segments.
+bool matchSegments(const std::vector<std::string>& pattern, const std::vector<std::string>& segs,
+                   std::map<std::string, std::string>& params) {
+    if (pattern.size() != segs.size()) return false;
+    for (std::size_t i = 0; i < segs.size(); ++i) {
+        const std::string& p = pattern[i];
+        if (p.size() > 2 && p.front() == '{' && p.back() == '}') params[p.substr(1, p.size() - 2)] = segs[i];
+        else if (p != segs[i]) return false;
+    }
+    return true;
+}
+
 }  // namespace
+
+void HttpRouter::addWebSocket(const std::string& pattern, WebSocketHandler handler) {
+    webSocketRoutes_.push_back(WebSocketRoute{splitPath(pattern), std::move(handler)});
+}
+
+const WebSocketHandler* HttpRouter::findWebSocket(HttpRequest& request) const {
+    if (webSocketRoutes_.empty()) return nullptr;
+    auto segs = splitPath(request.path);
+    for (const auto& r : webSocketRoutes_) {
+        std::map<std::string, std::string> params;
+        if (!matchSegments(r.segments, segs, params)) continue;
+        request.params = std::move(params);
+        return &r.handler;
+    }
+    return nullptr;
+}
 
 void HttpRouter::add(const std::string& method, const std::string& pattern, HttpHandler handler) {
     routes_.push_back(Route{method, splitPath(pattern), std::move(handler)});
@@ -100,6 +129,28 @@ struct HttpServer::Impl {
 
 namespace {
 
+class PocoWebSocketUpgrade : public WebSocketUpgrade {
+public:
+    PocoWebSocketUpgrade(Poco::Net::HTTPServerRequest& in, Poco::Net::HTTPServerResponse& out, bool& accepted)
+        : in_(in), out_(out), accepted_(accepted) {}
+    Result<Poco::Net::WebSocket> accept() override {
+        if (accepted_) return Error(409, "the WebSocket upgrade was already accepted");
+        try {
+            Poco::Net::WebSocket ws(in_, out_);
+            accepted_ = true;
+            return ws;
+        } catch (const Poco::Exception& e) {
+            return Error(400, "WebSocket handshake: " + e.displayText());
+        }
+    }
+    bool accepted() const override { return accepted_; }
+
+private:
+    Poco::Net::HTTPServerRequest& in_;
+    Poco::Net::HTTPServerResponse& out_;
+    bool& accepted_;  // the request handler's flag: once set, it sends nothing more
+};
+
 class RouteHandler : public Poco::Net::HTTPRequestHandler {
 public:
     RouteHandler(std::shared_ptr<const HttpRouter> router, std::size_t maxBody)
@@ -108,8 +159,10 @@ public:
     void handleRequest(Poco::Net::HTTPServerRequest& in, Poco::Net::HTTPServerResponse& out) override {
         HttpResponse resp;
         try {
-            resp = handle(in);
+            resp = handle(in, out);
+            if (upgraded_) return;  // the socket belongs to the WebSocket route's owner now
         } catch (const std::exception& e) {
+            if (upgraded_) return;
             PARLEY_LOG_WARN(logger("http"), "request " << in.getMethod() << " " << in.getURI()
                                                        << " failed: " << e.what());
             resp = HttpResponse::error(500, "internal", "the request could not be processed");
@@ -122,7 +175,7 @@ public:
     }
 
 private:
-    HttpResponse handle(Poco::Net::HTTPServerRequest& in) {
+    HttpResponse handle(Poco::Net::HTTPServerRequest& in, Poco::Net::HTTPServerResponse& out) {
         HttpRequest req;
         req.method = in.getMethod();
         req.remote = in.clientAddress().toString();
@@ -142,6 +195,12 @@ private:
             std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
             req.headers[name] = v;
         }
+        if (const WebSocketHandler* ws = router_->findWebSocket(req)) {
+            if (req.method != "GET")
+                return HttpResponse::error(405, "method_not_allowed", req.method + " is not allowed on " + req.path);
+            PocoWebSocketUpgrade upgrade(in, out, upgraded_);
+            return (*ws)(req, upgrade);
+        }
         if (in.hasContentLength() && in.getContentLength64() > static_cast<Poco::Int64>(maxBody_))
             return HttpResponse::error(413, "too_large", "body larger than " + std::to_string(maxBody_) + " bytes");
         std::istream& body = in.stream();
@@ -156,6 +215,7 @@ private:
 
     std::shared_ptr<const HttpRouter> router_;
     std::size_t maxBody_;
+    bool upgraded_ = false;
 };
 
 class Factory : public Poco::Net::HTTPRequestHandlerFactory {

@@ -7,6 +7,12 @@
 // (Poco's limits, 400), worker threads and queue (connections beyond are refused), and
 // idle/slow clients (socket timeouts). Unknown paths get 404 and a wrong method 405, both
 // as JSON {"error": {"code", "message"}}.
+//
+// WebSocket routes (addWebSocket): the handler sees the request first and either answers it
+// like any route (401, 429...) or calls WebSocketUpgrade::accept(), which completes the
+// handshake (101) and hands it the socket. The socket then belongs to the handler's owner:
+// the HTTP worker thread returns at once, so long-lived streams do not use up the pool, and
+// HttpServer::stop() does not close them (their owner does).
 
 #include <cstddef>
 #include <functional>
@@ -14,6 +20,8 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <Poco/Net/WebSocket.h>
 
 #include "common/net.hpp"
 #include "common/result.hpp"
@@ -43,6 +51,17 @@ struct HttpResponse {
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
+// Given to a WebSocket route's handler. accept() at most once; on error (not a valid
+// WebSocket handshake) nothing has been sent and the handler's response goes out instead.
+class WebSocketUpgrade {
+public:
+    virtual ~WebSocketUpgrade() = default;
+    virtual Result<Poco::Net::WebSocket> accept() = 0;
+    virtual bool accepted() const = 0;
+};
+// The returned response is sent only when the handler did not accept the upgrade.
+using WebSocketHandler = std::function<HttpResponse(const HttpRequest&, WebSocketUpgrade&)>;
+
 struct HttpLimits {
     std::size_t maxBodyBytes = 1u << 20;
     int maxThreads = 8;
@@ -59,13 +78,24 @@ public:
     void add(const std::string& method, const std::string& pattern, HttpHandler handler);
     HttpResponse dispatch(HttpRequest& request) const;
 
+    // GET `pattern` as a WebSocket endpoint. A WebSocket route takes precedence over an
+    // ordinary route with the same pattern; other methods on it get 405.
+    void addWebSocket(const std::string& pattern, WebSocketHandler handler);
+    // The WebSocket route matching request.path (params filled in), or nullptr.
+    const WebSocketHandler* findWebSocket(HttpRequest& request) const;
+
 private:
     struct Route {
         std::string method;
         std::vector<std::string> segments;
         HttpHandler handler;
     };
+    struct WebSocketRoute {
+        std::vector<std::string> segments;
+        WebSocketHandler handler;
+    };
     std::vector<Route> routes_;
+    std::vector<WebSocketRoute> webSocketRoutes_;
 };
 
 class HttpServer {

@@ -1,14 +1,17 @@
 #include "as/focus/focus.hpp"
+#include "as/focus/focus_state.hpp"
 
 #include <algorithm>
 #include <random>
 #include <set>
 #include <sstream>
 
+#include "as/apps/call_router.hpp"
 #include "as/callctl/media_control.hpp"
 #include "as/events/conference_events.hpp"
 #include "as/focus/policy.hpp"
 #include "as/msclient/media_server_registry.hpp"
+#include "common/http_server.hpp"
 #include "common/log.hpp"
 
 namespace parley::as {
@@ -63,59 +66,6 @@ bool offerHolds(const std::string& sdp) {
 }  // namespace
 
 // ------------------------------------------------------------------------------- state
-
-struct Focus::Participant {
-    enum class Phase { Setup, Answering, Pin, Name, Waiting, Joining, Joined, Leaving };
-    enum class Relay { None, Reinvite, OfferlessReinvite, AwaitAck, Update };
-
-    std::uint64_t id = 0;
-    std::string key;       // "p<id>", the participant's name in events
-    std::string roomName;
-    Phase phase = Phase::Setup;
-    bool dialOut = false;
-    bool countedSetup = false;
-    sip::DialogRef user;   // the caller's dialog (UAS) or the invitee's (UAC)
-    sip::DialogRef ms;     // AS -> MS media dialog (UAC)
-    bool userEnded = false;
-    bool msEnded = false;
-    bool userOffered = true;  // dial-in INVITE carried an offer
-    bool early = false;       // in early media: 183 sent with `answer`, 200 still to come
-    std::string answer;
-    std::string connId;
-    MediaControl* media = nullptr;
-
-    std::string uri, display, contact;
-    bool anonymous = false;
-    bool moderator = false;
-    bool muted = false;
-    bool talking = false;
-    bool held = false;
-    bool needPin = false;
-    int pinFailures = 0;
-    std::string ivrDialog;         // the IVR dialog running on the connection, if any
-    std::string nameRecording;     // roll call: URI of the recorded name
-    std::chrono::system_clock::time_point joinedAt{};
-    Relay relay = Relay::None;
-
-    sip::SubscriptionRef referProgress;  // dial-out asked for by REFER
-    bool progressDone = true;
-    common::EventLoop::TimerId dialTimer = 0;
-};
-
-struct Focus::Room {
-    RoomConfig config;
-    std::string uri;
-    MediaServerClient* server = nullptr;
-    MediaControl* media = nullptr;
-    enum class Conf { None, Creating, Ready } conf = Conf::None;
-    std::string confId;
-    std::uint64_t generation = 0;     // which createconference the MS's callbacks belong to
-    std::vector<std::uint64_t> awaitingConference;
-    std::set<std::uint64_t> members;  // every participant of the room, whatever the phase
-    std::size_t moderators = 0;       // joined moderators
-    std::unique_ptr<ConferenceEvents> events;
-    bool ending = false;
-};
 
 // ------------------------------------------------------------------------------- basics
 
@@ -254,8 +204,16 @@ void Focus::onIncomingInvite(const sip::DialogRef& dialog, const sip::SipMessage
         (void)dialog->respond(415, {}, {}, {}, {{"Accept", kSdp}});
         return;
     }
+    // Scripted calls (routes to webhooks and built-in apps) first.
+    if (router_ && router_->route(dialog, invite)) return;
     const bool factory = name == options_.factoryUser;
     Room* r = factory ? createAdHocRoom() : loadRoom(name);
+    if (!r && !factory) {
+        // A route may name the room ("support" -> room "team").
+        auto route = store_.matchRoute(name, invite.requestUri);
+        if (!route) PARLEY_LOG_ERROR(log(), "route lookup: " << route.error().message);
+        if (route && *route && (*route)->kind == RouteConfig::Kind::Room) r = loadRoom((*route)->target);
+    }
     if (!r) {
         PARLEY_LOG_INFO(log(), "INVITE " << invite.callId << " from " << invite.fromUri << " to "
                                          << invite.requestUri << ": 404, no such conference");
@@ -327,7 +285,7 @@ void Focus::msAnswered(Participant& p, const sip::SipMessage& response) {
         }
         sip::InviteRequest request;
         request.to = p.uri;
-        request.from = r->uri;
+        request.from = p.callerId.empty() ? r->uri : p.callerId;
         request.body = response.body;
         request.isFocus = true;
         request.contactUser = r->config.name;
@@ -340,7 +298,8 @@ void Focus::msAnswered(Participant& p, const sip::SipMessage& response) {
         p.user = *leg;
         legs_[p.user.get()] = {p.id, false};
         std::uint64_t id = p.id;
-        p.dialTimer = loop_.addTimer(options_.dialOutTimeout, [this, id] {
+        auto timeout = p.dialTimeout.count() > 0 ? p.dialTimeout : options_.dialOutTimeout;
+        p.dialTimer = loop_.addTimer(timeout, [this, id] {
             Participant* q = participant(id);
             if (!q || q->phase != Participant::Phase::Setup) return;
             q->dialTimer = 0;
@@ -657,6 +616,24 @@ void Focus::conferenceReady(const std::string& name, std::uint64_t gen, MediaCon
     r->conf = Room::Conf::Ready;
     r->confId = *id;
     PARLEY_LOG_INFO(log(), "room " << name << ": conference " << r->confId << " on " << r->server->uri());
+    emit("conference.started", *r, nullptr, "{\"uri\":" + common::jsonQuote(r->uri) + "}");
+    if (r->config.recordFromStart) {
+        startRecording(name, [name](common::Result<std::string> rec) {
+            if (!rec) PARLEY_LOG_WARN(log(), "room " << name << ": recording from the start: " << rec.error().message);
+        });
+    }
+    if (!r->sidebarOf.empty()) {
+        // A sidebar hears its main room, quieter (RFC 7058 6.3.4): main -> sidebar only.
+        if (Room* main = room(r->sidebarOf); main && main->conf == Room::Conf::Ready && main->media == r->media) {
+            JoinOptions quieter;
+            quieter.deaf = true;  // id1 (the main conference) sends only
+            quieter.gainDb = -12.0;
+            std::string sidebarName = name;
+            r->media->join(main->confId, r->confId, quieter, [sidebarName](common::Status s) {
+                if (!s) PARLEY_LOG_WARN(log(), "sidebar " << sidebarName << ": cannot hear the main room: " << s.error().message);
+            });
+        }
+    }
     for (auto pid : waiting) {
         Participant* q = participant(pid);
         if (q && q->phase == Participant::Phase::Joining) joined(*q);
@@ -668,10 +645,13 @@ void Focus::conferenceReady(const std::string& name, std::uint64_t gen, MediaCon
 void Focus::joined(Participant& p) {
     Room* r = room(p.roomName);
     if (!r) return;
-    JoinOptions options;
-    options.muted = r->config.muteOnJoin && !p.moderator;
+    if (!p.mutedDecided) {
+        p.mutedDecided = true;
+        p.muted = r->config.muteOnJoin && !p.moderator;
+    }
+    JoinOptions options = p.joinOptions();
     std::uint64_t id = p.id;
-    p.media->join(p.connId, r->confId, options, [this, id, muted = options.muted](common::Status s) {
+    p.media->join(p.connId, r->confId, options, [this, id, muted = p.muted](common::Status s) {
         Participant* q = participant(id);
         if (!q || q->phase != Participant::Phase::Joining) return;
         if (!s) {
@@ -687,6 +667,9 @@ void Focus::joined(Participant& p) {
         PARLEY_LOG_INFO(log(), q->key << " joined room " << rr->config.name << (q->moderator ? " as moderator" : "")
                                       << (muted ? " (muted)" : ""));
         publish(*rr, *q);
+        emit("participant.joined", *rr, q,
+             std::string("{\"role\":\"") + (q->moderator ? "moderator" : "participant") + "\",\"muted\":" +
+                 (muted ? "true" : "false") + ",\"direction\":\"" + (q->dialOut ? "outbound" : "inbound") + "\"}");
         announce(*rr, *q, "joined");
         if (q->moderator && ++rr->moderators == 1) releaseWaiting(*rr);
     });
@@ -717,6 +700,7 @@ void Focus::talkers(const std::string& name, std::uint64_t gen, const std::vecto
         if (talking != q->talking) {
             q->talking = talking;
             publish(*r, *q);
+            emit(talking ? "participant.talking.started" : "participant.talking.stopped", *r, q);
         }
     }
 }
@@ -739,6 +723,9 @@ void Focus::conferenceLost(const std::string& name, std::uint64_t gen, int statu
 }
 
 void Focus::releaseConference(Room& r) {
+    if (r.conf == Room::Conf::Ready) emit("conference.ended", r, nullptr);
+    for (auto& [id, rec] : r.recordings)
+        if (rec.state == "recording") rec.state = "failed";  // ended with the conference unless reported
     if (r.conf == Room::Conf::Ready && r.media) {
         std::string name = r.config.name, id = r.confId;
         r.media->destroyConference(id, [name, id](common::Status s) {
@@ -782,12 +769,13 @@ void Focus::publish(Room& r, const Participant& p) {
 
 // ------------------------------------------------------------------------------- dial-out
 
-void Focus::dialOut(Room& r, const std::string& target, const sip::SubscriptionRef& progress,
-                    const std::string& referredBy) {
+common::Result<std::uint64_t> Focus::dialOut(Room& r, const std::string& target,
+                                             const sip::SubscriptionRef& progress,
+                                             const std::string& referredBy, const DialOutRequest* extra) {
     if (!bindServer(r)) {
         if (progress) (void)progress->notifyProgress(503, "No media server available");
         roomMaybeIdle(r);
-        return;
+        return common::Error(503, "no media server is up");
     }
     auto owned = std::make_unique<Participant>();
     Participant& p = *owned;
@@ -799,6 +787,11 @@ void Focus::dialOut(Room& r, const std::string& target, const sip::SubscriptionR
     p.media = r.media;
     p.referProgress = progress;
     p.progressDone = !progress;
+    if (extra) {
+        p.callerId = extra->callerId;
+        p.moderator = extra->role == "moderator";
+        p.dialTimeout = std::chrono::duration_cast<std::chrono::milliseconds>(extra->timeout);
+    }
     p.countedSetup = true;
     ++setups_;
 
@@ -809,14 +802,16 @@ void Focus::dialOut(Room& r, const std::string& target, const sip::SubscriptionR
         --setups_;
         if (progress) (void)progress->notifyProgress(500, "Media server unreachable");
         roomMaybeIdle(r);
-        return;
+        return common::Error(503, "media server unreachable: " + leg.error().message);
     }
     p.ms = *leg;
     legs_[p.ms.get()] = {p.id, true};
     r.members.insert(p.id);
     PARLEY_LOG_INFO(log(), p.key << ": room " << r.config.name << " dials out to " << target
                                  << (referredBy.empty() ? "" : " (referred by " + referredBy + ")"));
+    std::uint64_t id = p.id;
     participants_.emplace(p.id, std::move(owned));
+    return id;
 }
 
 void Focus::reportProgress(Participant& p, int status, const std::string& reason) {
@@ -1091,6 +1086,8 @@ void Focus::leave(Participant& p, Why why, bool hangUpUser, const std::string& r
                                                            : ci::DisconnectionMethod::Departed;
         r->events->remove(p.key, how);
     }
+    if (was == Phase::Joined || was == Phase::Waiting)
+        emit("participant.left", *r, &p, "{\"reason\":" + common::jsonQuote(reason) + "}");
     if (was == Phase::Joined) {
         announce(*r, p, "left");
         if (p.moderator && r->moderators > 0 && --r->moderators == 0 && r->config.endWhenModeratorLeaves &&
@@ -1241,7 +1238,7 @@ sip::RequestAnswer Focus::onRefer(const sip::SubscriptionRef& progress, const si
             (void)progress->notifyProgress(404, "No such conference");
             return;
         }
-        dialOut(*rr, target, progress, by);
+        (void)dialOut(*rr, target, progress, by, nullptr);
     });
     return {202, {}};
 }

@@ -30,6 +30,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -37,6 +38,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "as/callctl/media_control.hpp"
 #include "as/sip/sip_control_signalling.hpp"
 #include "as/store/room_store.hpp"
 #include "common/event_loop.hpp"
@@ -47,8 +49,8 @@ namespace parley::as {
 
 class MediaServerRegistry;
 class MediaServerClient;
-class MediaControl;
-struct DialogResult;
+class EventBus;
+class CallRouter;
 
 struct FocusOptions {
     std::string factoryUser = "conference";  // RFC 4579 conference factory URI user part
@@ -78,8 +80,53 @@ struct RoomStatus {
     std::size_t subscribers = 0;
 };
 
+// A participant as the REST API shows it.
+struct ParticipantInfo {
+    std::string id;           // "p12"
+    std::string room;
+    std::string uri;          // the caller's From URI (or the invitee's URI); "" anonymous
+    std::string displayName;
+    std::string role;         // "participant" or "moderator"
+    std::string state;        // "connecting", "pin", "waiting", "joined", "leaving"
+    std::string direction;    // "inbound" or "outbound"
+    std::string callId;       // of the user's dialog
+    std::string connectionId; // of the MS media dialog
+    bool muted = false;
+    bool deaf = false;
+    bool talking = false;
+    bool held = false;
+    double volumeDb = 0.0;
+    std::vector<std::string> coach;  // who alone hears this participant; empty: everyone
+    std::chrono::system_clock::time_point joinedAt{};  // epoch: not joined (yet)
+};
+
+// A change asked for by REST; fields left empty stay as they are.
+struct ParticipantChange {
+    std::optional<bool> muted;
+    std::optional<bool> deaf;
+    std::optional<bool> hold;          // the participant hears nothing and is not heard
+    std::optional<double> volumeDb;    // gain on what the participant sends, -96..+24 dB
+    std::optional<std::string> role;   // "participant" or "moderator"
+    // Ids of the participants who alone hear this one (whisper/coach, RFC 7058 6.3.3);
+    // an empty vector: everyone hears them again.
+    std::optional<std::vector<std::string>> coach;
+};
+
+struct DialOutRequest {
+    std::string uri;
+    std::string callerId;   // From URI for the invitee; "" the room's URI
+    std::string role = "participant";
+    std::chrono::seconds timeout{25};
+};
+
+struct Announcement {
+    std::vector<PromptItem> prompt;
+    std::uint32_t repeatCount = 1;
+};
+
 class Focus final : public proto::sip::SipHandler {
 public:
+    using Done = std::function<void(common::Status)>;
     Focus(common::EventLoop& loop, RoomStore& store, MediaServerRegistry& registry,
           FocusOptions options);
     ~Focus() override;
@@ -97,6 +144,52 @@ public:
 
     std::size_t callCount() const { return participants_.size(); }
     std::vector<RoomStatus> rooms() const;
+    // The run-time state of one room; nullopt when it is not live (no calls, no watchers).
+    std::optional<RoomStatus> roomStatus(const std::string& name) const;
+
+    // --- control (REST, scripted calls). Loop thread; every `done` exactly once, on the
+    // loop, possibly before the call returns. Errors: 404 no such room/participant at run
+    // time, 409 not in a state for it (not joined yet), 400 bad value, 503 no MS.
+    void setEventBus(EventBus* bus) { bus_ = bus; }
+    void setCallRouter(CallRouter* router) { router_ = router; }
+    common::Result<std::vector<ParticipantInfo>> participants(const std::string& room) const;
+    common::Result<ParticipantInfo> participant(const std::string& room, const std::string& id) const;
+    void change(const std::string& room, const std::string& id, ParticipantChange c, Done done);
+    common::Status kick(const std::string& room, const std::string& id);
+    // Dials `r.uri` into the room (as a REFER would); the new participant's id.
+    common::Result<std::string> dialOut(const std::string& room, const DialOutRequest& r);
+    // Plays into the room's mix (participantId "") or to one participant.
+    void announce(const std::string& room, const std::string& participantId, const Announcement& a,
+                  Done done);
+    // Records the room's mix (msc-ivr record on the conference); the id names the recording
+    // in the store's index (state "recording", then "ready" with the MS's URI or "failed").
+    void startRecording(const std::string& room, std::function<void(common::Result<std::string>)> done);
+    void stopRecording(const std::string& room, const std::string& recordingId, Done done);
+    // Moves a joined participant to another room (created at run time from the store).
+    void move(const std::string& room, const std::string& id, const std::string& toRoom, Done done);
+    // A sidebar (RFC 4353 section 5.9, RFC 7058 6.3.4): a new ad-hoc room holding `ids`, who
+    // leave the main mix and hear the main room quieter; returnFromSidebar() brings them back.
+    void sidebar(const std::string& room, const std::vector<std::string>& ids,
+                 std::function<void(common::Result<std::string>)> done);
+    void returnFromSidebar(const std::string& sidebarRoom, Done done);
+    // The room's stored configuration changed (REST): lock, limits, display name take effect.
+    common::Status roomChanged(const std::string& name);
+
+    // A scripted call hands its two established dialogs to the focus ("conference" verb).
+    struct Adoption {
+        proto::sip::DialogRef user;
+        proto::sip::DialogRef ms;
+        MediaServerClient* server = nullptr;
+        std::string room;
+        std::string role = "participant";
+        bool muted = false;
+        std::string uri;
+        std::string displayName;
+    };
+    // 404 unknown room, 403/486 by the room's rules (PIN skipped), 409 when the room's
+    // conference lives on another MS than the call's leg. On success the focus owns both
+    // dialogs (their handler is set to the focus).
+    common::Status adopt(Adoption a);
 
     // SipHandler
     void onIncomingInvite(const proto::sip::DialogRef& dialog, const proto::sip::SipMessage& invite) override;
@@ -154,8 +247,9 @@ private:
     void joined(Participant& p);
     void releaseWaiting(Room& room);
     void announce(Room& room, const Participant& p, const char* what);
-    void dialOut(Room& room, const std::string& target, const proto::sip::SubscriptionRef& progress,
-                 const std::string& referredBy);
+    common::Result<std::uint64_t> dialOut(Room& room, const std::string& target,
+                                          const proto::sip::SubscriptionRef& progress,
+                                          const std::string& referredBy, const DialOutRequest* extra);
     void reportProgress(Participant& p, int status, const std::string& reason = {});
 
     // Conference on the MS.
@@ -175,7 +269,15 @@ private:
     void publish(Room& room, const Participant& p);
     void relayAnswer(Participant& p, const proto::sip::SipMessage& response);
 
+    Participant* findIn(const std::string& room, const std::string& id, common::Error* error);
+    const Participant* findIn(const std::string& room, const std::string& id, common::Error* error) const;
+    ParticipantInfo infoOf(const Participant& p) const;
+    void emit(const std::string& type, const Room& room, const Participant* p, std::string dataJson = "{}");
+    void applyJoin(Participant& p, Done done);
+
     common::EventLoop& loop_;
+    EventBus* bus_ = nullptr;
+    CallRouter* router_ = nullptr;
     RoomStore& store_;
     MediaServerRegistry& registry_;
     FocusOptions options_;

@@ -1,20 +1,18 @@
 #include "as/store/room_store.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <exception>
-#include <filesystem>
-#include <mutex>
 #include <sstream>
 
-#include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 
-#include "common/log.hpp"
+#include "as/store/store_db.hpp"
 
 namespace parley::as {
 
@@ -23,10 +21,6 @@ using common::Result;
 using common::Status;
 
 namespace {
-
-Poco::Logger& log() {
-    return common::logger("as.store");
-}
 
 // --- validation ---
 
@@ -171,45 +165,10 @@ char lower(char c) {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-// --- SQLite ---
-
-void registerSqliteOnce() {
-    static std::once_flag once;
-    std::call_once(once, [] { Poco::Data::SQLite::Connector::registerConnector(); });
-}
-
-struct Migration {
-    int version;
-    std::vector<std::string> statements;
-};
-
-// Forward migrations, oldest first. A new schema version appends one entry; open() applies
-// every entry newer than the database's version inside one transaction.
-const std::vector<Migration>& migrations() {
-    static const std::vector<Migration> kMigrations = {
-        {1,
-         {"CREATE TABLE rooms ("
-          " name TEXT PRIMARY KEY NOT NULL,"
-          " display_name TEXT NOT NULL DEFAULT '',"
-          " pin TEXT NOT NULL DEFAULT '',"
-          " moderator_pin TEXT NOT NULL DEFAULT '',"
-          " max_participants INTEGER NOT NULL DEFAULT 0,"
-          " locked INTEGER NOT NULL DEFAULT 0,"
-          " wait_for_moderator INTEGER NOT NULL DEFAULT 0,"
-          " end_when_moderator_leaves INTEGER NOT NULL DEFAULT 0,"
-          " mute_on_join INTEGER NOT NULL DEFAULT 0,"
-          " announce_join_leave INTEGER NOT NULL DEFAULT 0,"
-          " record_names INTEGER NOT NULL DEFAULT 0,"
-          " allow_patterns TEXT NOT NULL DEFAULT '[]',"  // JSON array of strings
-          " deny_patterns TEXT NOT NULL DEFAULT '[]')"}},
-    };
-    return kMigrations;
-}
-
 constexpr const char* kRoomColumns =
     "name, display_name, pin, moderator_pin, max_participants, locked, wait_for_moderator,"
     " end_when_moderator_leaves, mute_on_join, announce_join_leave, record_names,"
-    " allow_patterns, deny_patterns";
+    " allow_patterns, deny_patterns, record_from_start, events_url";
 
 std::string patternsToJson(const std::vector<std::string>& patterns) {
     Poco::JSON::Array array;
@@ -257,6 +216,9 @@ Status validateRoom(const RoomConfig& room) {
         return Error(400, "moderatorPin: must differ from pin");
     if (auto ok = checkPatterns("allow", room.allow); !ok) return ok;
     if (auto ok = checkPatterns("deny", room.deny); !ok) return ok;
+    if (!room.eventsUrl.empty() && !isHttpUrl(room.eventsUrl))
+        return Error(400, "eventsUrl: must be an http:// or https:// URL with a host, at most " +
+                              std::to_string(kMaxUrlLength) + " characters, no spaces");
     return {};
 }
 
@@ -294,166 +256,26 @@ bool roomAdmits(const RoomConfig& room, std::string_view uri) {
     return room.allow.empty() || std::any_of(room.allow.begin(), room.allow.end(), matches);
 }
 
-// --- RoomStore ---
-
-struct RoomStore::Db {
-    std::string uri;  // for messages
-    Poco::Data::Session session;
-
-    // Poco retries a failed open until the login timeout: keep it short (seconds).
-    Db(std::string u, const std::string& path)
-        : uri(std::move(u)),
-          session(Poco::Data::SQLite::Connector::KEY, path, kOpenTimeoutSeconds) {}
-
-    static constexpr std::size_t kOpenTimeoutSeconds = 2;
-
-    Error failure(const std::string& what) const {
-        return Error(500, "room store " + uri + ": " + what);
-    }
-};
+// --- RoomStore: rooms ---
 
 namespace {
 
 using namespace Poco::Data::Keywords;
 
-// Rolls back unless commit() ran: every early return inside a migration leaves the
-// database as it was.
-class Transaction {
-  public:
-    explicit Transaction(Poco::Data::Session& s) : s_(s) { s_ << "BEGIN IMMEDIATE", now; }
-    ~Transaction() {
-        if (done_) return;
-        try {
-            s_ << "ROLLBACK", now;
-        } catch (const Poco::Exception& e) {
-            PARLEY_LOG_WARN(log(), "rollback failed: " << e.displayText());
-        }
-    }
-    Transaction(const Transaction&) = delete;
-    Transaction& operator=(const Transaction&) = delete;
-    void commit() {
-        s_ << "COMMIT", now;
-        done_ = true;
-    }
-
-  private:
-    Poco::Data::Session& s_;
-    bool done_ = false;
-};
-
-// Brings the schema to the newest version. Throws Poco exceptions on database errors.
-Status migrate(RoomStore::Db& db, int& from) {
-    auto& s = db.session;
-    Transaction tx(s);
-    int haveVersionTable = 0;
-    s << "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
-        into(haveVersionTable), now;
-    int version = 0;
-    if (haveVersionTable) {
-        int rows = 0;
-        Poco::Int64 stored = 0;
-        s << "SELECT COUNT(*), COALESCE(MAX(version), 0) FROM schema_version", into(rows),
-            into(stored), now;
-        if (rows != 1)
-            return db.failure("table schema_version holds " + std::to_string(rows) +
-                              " rows instead of one; the database is damaged");
-        if (stored < 0 || stored > 1000000)
-            return db.failure("schema_version " + std::to_string(stored) + " is not a version");
-        version = static_cast<int>(stored);
-    } else {
-        int tables = 0;
-        s << "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
-            into(tables), now;
-        if (tables > 0)
-            return db.failure(
-                "the database has tables but no schema_version: not a parley-as "
-                "database, refusing to write into it");
-        s << "CREATE TABLE schema_version (version INTEGER NOT NULL)", now;
-        s << "INSERT INTO schema_version (version) VALUES (0)", now;
-    }
-    const int newest = RoomStore::schemaVersion();
-    if (version > newest)
-        return db.failure("schema version " + std::to_string(version) +
-                          " was written by a newer parley-as; "
-                          "this one knows versions up to " +
-                          std::to_string(newest) + ": upgrade parley-as or use another database");
-    from = version;
-    for (const auto& m : migrations()) {
-        if (m.version <= version) continue;
-        for (const auto& sql : m.statements) s << sql, now;
-        int v = m.version;
-        s << "UPDATE schema_version SET version = ?", use(v), now;
-    }
-    tx.commit();
-    return {};
-}
-
-}  // namespace
-
-RoomStore::RoomStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
-RoomStore::~RoomStore() = default;
-
-int RoomStore::schemaVersion() {
-    return migrations().back().version;
-}
-
-Result<std::unique_ptr<RoomStore>> RoomStore::open(const std::string& uri) {
-    const std::string prefix = "sqlite:";
-    if (uri.rfind(prefix, 0) != 0)
-        return Error(500, "room store: '" + uri +
-                              "' is not sqlite:PATH, the only database this build supports");
-    const std::string path = uri.substr(prefix.size());
-    if (path.empty())
-        return Error(500, "room store: sqlite: needs a path, e.g. sqlite:/var/lib/parley/as.db");
-    if (path != ":memory:") {
-        // SQLite would only say "unable to open database file" after Poco's retries.
-        const std::filesystem::path file(path);
-        std::error_code ec;
-        if (std::filesystem::is_directory(file, ec))
-            return Error(500, "room store " + uri + ": " + path + " is a directory");
-        const auto dir = file.parent_path();
-        if (!dir.empty() && !std::filesystem::is_directory(dir, ec))
-            return Error(500,
-                         "room store " + uri + ": directory " + dir.string() + " does not exist");
-    }
-    registerSqliteOnce();
-    try {
-        auto db = std::make_unique<Db>(uri, path);
-        std::string journal;
-        db->session << "PRAGMA journal_mode = WAL", into(journal), now;
-        int busyMs = 0;
-        db->session << "PRAGMA busy_timeout = 2000", into(busyMs), now;
-        db->session << "PRAGMA foreign_keys = ON", now;
-        int from = 0;
-        if (auto ok = migrate(*db, from); !ok) return ok.error();
-        if (from != schemaVersion()) {
-            PARLEY_LOG_INFO(log(), "room store " << uri << ": schema version " << from << " -> "
-                                                 << schemaVersion());
-        }
-        PARLEY_LOG_INFO(log(), "room store " << uri << " open (journal " << journal << ")");
-        return std::unique_ptr<RoomStore>(new RoomStore(std::move(db)));
-    } catch (const Poco::Exception& e) {
-        return Error(500, "room store " + uri + ": " + e.displayText());
-    } catch (const std::exception& e) {
-        return Error(500, "room store " + uri + ": " + e.what());
-    }
-}
-
-namespace {
-
-// Reads the rooms selected by `where` ("" for all, else one '?' bound to `name`).
+// Reads the rooms selected by `where` (with its '?' bound to `values`) and `tail` (ORDER
+// BY, LIMIT ...).
 Result<std::vector<RoomConfig>> readRooms(RoomStore::Db& db, const std::string& where,
-                                          std::optional<std::string> name) {
-    std::vector<std::string> names, displayNames, pins, moderatorPins, allows, denies;
+                                          const SqlValues& values) {
+    std::vector<std::string> names, displayNames, pins, moderatorPins, allows, denies, events;
     std::vector<Poco::Int64> maxParticipants;
     std::vector<int> locked, waitForModerator, endWhenModeratorLeaves, muteOnJoin, announce,
-        recordNames;
+        recordNames, recordFromStart;
     Poco::Data::Statement st(db.session);
-    st << "SELECT " << kRoomColumns << " FROM rooms" << where << " ORDER BY name", into(names),
+    st << db.sql(std::string("SELECT ") + kRoomColumns + " FROM rooms" + where), into(names),
         into(displayNames), into(pins), into(moderatorPins), into(maxParticipants), into(locked),
         into(waitForModerator), into(endWhenModeratorLeaves), into(muteOnJoin), into(announce),
-        into(recordNames), into(allows), into(denies);
-    if (name) st, use(*name);
+        into(recordNames), into(allows), into(denies), into(recordFromStart), into(events);
+    bindAll(st, values);
     st.execute();
 
     std::vector<RoomConfig> rooms;
@@ -474,6 +296,8 @@ Result<std::vector<RoomConfig>> readRooms(RoomStore::Db& db, const std::string& 
         r.muteOnJoin = muteOnJoin[i] != 0;
         r.announceJoinLeave = announce[i] != 0;
         r.recordNames = recordNames[i] != 0;
+        r.recordFromStart = recordFromStart[i] != 0;
+        r.eventsUrl = events[i];
         auto allow = patternsFromJson(allows[i]);
         if (!allow)
             return db.failure("room '" + r.name + "' allow_patterns: " + allow.error().message);
@@ -492,26 +316,52 @@ Result<std::vector<RoomConfig>> readRooms(RoomStore::Db& db, const std::string& 
 }  // namespace
 
 Result<std::optional<RoomConfig>> RoomStore::find(std::string_view name) const {
-    try {
-        auto rooms = readRooms(*db_, " WHERE name = ?", std::string(name));
+    return guarded(*db_, [&]() -> Result<std::optional<RoomConfig>> {
+        auto rooms = readRooms(*db_, " WHERE name = ?", {std::string(name)});
         if (!rooms) return rooms.error();
         if (rooms->empty()) return std::optional<RoomConfig>();
         return std::optional<RoomConfig>(std::move(rooms->front()));
-    } catch (const Poco::Exception& e) {
-        return db_->failure(e.displayText());
-    } catch (const std::exception& e) {
-        return db_->failure(e.what());
-    }
+    });
 }
 
 Result<std::vector<RoomConfig>> RoomStore::list() const {
-    try {
-        return readRooms(*db_, "", std::nullopt);
-    } catch (const Poco::Exception& e) {
-        return db_->failure(e.displayText());
-    } catch (const std::exception& e) {
-        return db_->failure(e.what());
-    }
+    return guarded(*db_, [&] { return readRooms(*db_, " ORDER BY name", {}); });
+}
+
+Result<std::pair<std::vector<RoomConfig>, std::size_t>> RoomStore::query(const RoomQuery& q) const {
+    using Page = std::pair<std::vector<RoomConfig>, std::size_t>;
+    if (auto ok = checkPage(q.limit); !ok) return ok.error();
+    return guarded(*db_, [&]() -> Result<Page> {
+        std::string where;
+        SqlValues values;
+        auto add = [&](const char* condition) {
+            where += where.empty() ? " WHERE " : " AND ";
+            where += condition;
+        };
+        if (!q.namePrefix.empty()) {
+            // substr counts characters on both databases; names are ASCII.
+            add("substr(name, 1, ?) = ?");
+            values.emplace_back(static_cast<Poco::Int64>(q.namePrefix.size()));
+            values.emplace_back(q.namePrefix);
+        }
+        if (q.locked) {
+            add("locked = ?");
+            values.emplace_back(static_cast<Poco::Int64>(*q.locked ? 1 : 0));
+        }
+        Poco::Int64 total = 0;
+        Poco::Data::Statement count(db_->session);
+        count << db_->sql("SELECT COUNT(*) FROM rooms" + where), into(total);
+        bindAll(count, values);
+        count.execute();
+
+        SqlValues pageValues = values;
+        pageValues.emplace_back(static_cast<Poco::Int64>(q.limit));
+        pageValues.emplace_back(static_cast<Poco::Int64>(
+            std::min<std::size_t>(q.offset, static_cast<std::size_t>(INT64_MAX))));
+        auto rooms = readRooms(*db_, where + " ORDER BY name LIMIT ? OFFSET ?", pageValues);
+        if (!rooms) return rooms.error();
+        return Page(std::move(*rooms), static_cast<std::size_t>(total));
+    });
 }
 
 Status RoomStore::put(const RoomConfig& room) {
@@ -519,53 +369,51 @@ Status RoomStore::put(const RoomConfig& room) {
         return Error(
             400, "room '" + room.name + "' is ad hoc (made by the conference factory): not stored");
     if (auto ok = validateRoom(room); !ok) return ok;
-    try {
-        // Poco binds by reference to non-const values: copies that outlive the statement.
-        std::string name = room.name;
-        std::string displayName = room.displayName;
-        std::string pin = room.pin;
-        std::string moderatorPin = room.moderatorPin;
-        std::string allow = patternsToJson(room.allow);
-        std::string deny = patternsToJson(room.deny);
-        Poco::Int64 maxParticipants = room.maxParticipants;
-        int flags[] = {room.locked,     room.waitForModerator,  room.endWhenModeratorLeaves,
-                       room.muteOnJoin, room.announceJoinLeave, room.recordNames};
-        db_->session
-            << "INSERT INTO rooms (" << kRoomColumns
-            << ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-               " ON CONFLICT (name) DO UPDATE SET"
-               " display_name = excluded.display_name, pin = excluded.pin,"
-               " moderator_pin = excluded.moderator_pin,"
-               " max_participants = excluded.max_participants, locked = excluded.locked,"
-               " wait_for_moderator = excluded.wait_for_moderator,"
-               " end_when_moderator_leaves = excluded.end_when_moderator_leaves,"
-               " mute_on_join = excluded.mute_on_join,"
-               " announce_join_leave = excluded.announce_join_leave,"
-               " record_names = excluded.record_names,"
-               " allow_patterns = excluded.allow_patterns, deny_patterns = excluded.deny_patterns",
-            use(name), use(displayName), use(pin), use(moderatorPin), use(maxParticipants),
-            use(flags[0]), use(flags[1]), use(flags[2]), use(flags[3]), use(flags[4]),
-            use(flags[5]), use(allow), use(deny), now;
+    return guarded(*db_, [&]() -> Status {
+        auto flag = [](bool b) { return SqlValue(static_cast<Poco::Int64>(b ? 1 : 0)); };
+        SqlValues values = {room.name,
+                            room.displayName,
+                            room.pin,
+                            room.moderatorPin,
+                            static_cast<Poco::Int64>(room.maxParticipants),
+                            flag(room.locked),
+                            flag(room.waitForModerator),
+                            flag(room.endWhenModeratorLeaves),
+                            flag(room.muteOnJoin),
+                            flag(room.announceJoinLeave),
+                            flag(room.recordNames),
+                            patternsToJson(room.allow),
+                            patternsToJson(room.deny),
+                            flag(room.recordFromStart),
+                            room.eventsUrl};
+        Poco::Data::Statement st(db_->session);
+        st << db_->sql(
+            std::string("INSERT INTO rooms (") + kRoomColumns +
+            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET"
+            " display_name = excluded.display_name, pin = excluded.pin,"
+            " moderator_pin = excluded.moderator_pin,"
+            " max_participants = excluded.max_participants, locked = excluded.locked,"
+            " wait_for_moderator = excluded.wait_for_moderator,"
+            " end_when_moderator_leaves = excluded.end_when_moderator_leaves,"
+            " mute_on_join = excluded.mute_on_join,"
+            " announce_join_leave = excluded.announce_join_leave,"
+            " record_names = excluded.record_names,"
+            " allow_patterns = excluded.allow_patterns, deny_patterns = excluded.deny_patterns,"
+            " record_from_start = excluded.record_from_start, events_url = excluded.events_url");
+        bindAll(st, values);
+        st.execute();
         return {};
-    } catch (const Poco::Exception& e) {
-        return db_->failure(e.displayText());
-    } catch (const std::exception& e) {
-        return db_->failure(e.what());
-    }
+    });
 }
 
 Result<bool> RoomStore::remove(std::string_view name) {
-    try {
-        std::string key(name);
+    return guarded(*db_, [&]() -> Result<bool> {
         Poco::Data::Statement st(db_->session);
-        st << "DELETE FROM rooms WHERE name = ?", use(key);
-        std::size_t removed = st.execute();
-        return removed > 0;
-    } catch (const Poco::Exception& e) {
-        return db_->failure(e.displayText());
-    } catch (const std::exception& e) {
-        return db_->failure(e.what());
-    }
+        st << db_->sql("DELETE FROM rooms WHERE name = ?");
+        bindAll(st, {std::string(name)});
+        return st.execute() > 0;
+    });
 }
 
 }  // namespace parley::as

@@ -1,8 +1,10 @@
 #include "as/store/rooms_file.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -196,6 +198,8 @@ const FieldSpec kFields[] = {
     {"recordNames", &RoomConfig::recordNames},
     {"allow", &RoomConfig::allow},
     {"deny", &RoomConfig::deny},
+    {"recordFromStart", &RoomConfig::recordFromStart},
+    {"eventsUrl", &RoomConfig::eventsUrl},
 };
 
 const FieldSpec* fieldFor(const std::string& key) {
@@ -284,9 +288,68 @@ Result<RoomConfig> readRoom(const std::string& where, const Poco::Dynamic::Var& 
     return room;
 }
 
+const char* const kRouteKeys[] = {"id",        "match",    "kind",          "target",
+                                  "eventsUrl", "priority", "fallbackPrompt"};
+
+Result<RouteConfig> readRoute(const std::string& where, const Poco::Dynamic::Var& v) {
+    if (!isObject(v)) return wrongType(where, "an object", v);
+    auto object = v.extract<Poco::JSON::Object::Ptr>();
+    std::vector<std::string> unknown;
+    for (const auto& key : object->getNames())
+        if (std::find_if(std::begin(kRouteKeys), std::end(kRouteKeys),
+                         [&](const char* k) { return key == k; }) == std::end(kRouteKeys))
+            unknown.push_back(shown(key));
+    if (!unknown.empty()) {
+        std::string message = where + ": unknown key" + (unknown.size() > 1 ? "s " : " ");
+        for (std::size_t i = 0; i < unknown.size(); ++i) message += (i ? ", " : "") + unknown[i];
+        message += " (known:";
+        for (const char* k : kRouteKeys) message += std::string(" ") + k;
+        return Error(400, message + ")");
+    }
+    for (const char* required : {"id", "match", "kind", "target"})
+        if (!object->has(required)) return Error(400, where + "." + required + ": missing");
+    RouteConfig route;
+    const std::pair<const char*, std::string*> strings[] = {
+        {"id", &route.id},
+        {"match", &route.match},
+        {"target", &route.target},
+        {"eventsUrl", &route.eventsUrl},
+        {"fallbackPrompt", &route.fallbackPrompt}};
+    for (const auto& [key, out] : strings) {
+        if (!object->has(key)) continue;
+        if (auto ok = readString(where + "." + key, object->get(key), *out); !ok) return ok.error();
+    }
+    std::string kind;
+    if (auto ok = readString(where + ".kind", object->get("kind"), kind); !ok) return ok.error();
+    auto parsedKind = kindFromName(kind);
+    if (!parsedKind)
+        return Error(400,
+                     where + ".kind: must be \"room\", \"app\" or \"webhook\", not " + shown(kind));
+    route.kind = *parsedKind;
+    if (object->has("priority")) {
+        Poco::Dynamic::Var p = object->get("priority");
+        if (!p.isInteger()) return wrongType(where + ".priority", "a whole number 0..1000000", p);
+        bool inRange = p.isSigned()
+                           ? (p.convert<Poco::Int64>() >= 0 && p.convert<Poco::Int64>() <= 1000000)
+                           : p.convert<Poco::UInt64>() <= 1000000;
+        if (!inRange)
+            return Error(400,
+                         where + ".priority: must be 0..1000000, got " + p.convert<std::string>());
+        route.priority = static_cast<int>(p.convert<Poco::Int64>());
+    }
+    if (auto ok = validateRoute(route); !ok) return Error(400, where + "." + ok.error().message);
+    return route;
+}
+
 }  // namespace
 
 Result<std::vector<RoomConfig>> parseRooms(std::string_view json) {
+    auto document = parseRoomsDocument(json);
+    if (!document) return document.error();
+    return std::move(document->rooms);
+}
+
+Result<RoomsDocument> parseRoomsDocument(std::string_view json) {
     if (json.size() > kMaxRoomsDocument)
         return Error(400, "rooms document of " + std::to_string(json.size()) +
                               " bytes, more than the " + std::to_string(kMaxRoomsDocument) +
@@ -310,7 +373,8 @@ Result<std::vector<RoomConfig>> parseRooms(std::string_view json) {
             return wrongType("the document", "an object {\"rooms\": [...]}", document);
         auto top = document.extract<Poco::JSON::Object::Ptr>();
         for (const auto& key : top->getNames())
-            if (key != "rooms") return Error(400, "unknown key " + shown(key) + " (known: rooms)");
+            if (key != "rooms" && key != "routes")
+                return Error(400, "unknown key " + shown(key) + " (known: rooms routes)");
         if (!top->has("rooms")) return Error(400, "rooms: missing");
         Poco::Dynamic::Var roomsVar = top->get("rooms");
         if (!isArray(roomsVar)) return wrongType("rooms", "an array", roomsVar);
@@ -328,7 +392,26 @@ Result<std::vector<RoomConfig>> parseRooms(std::string_view json) {
                                       " already used by rooms[" + std::to_string(it->second) + "]");
             rooms.push_back(std::move(*room));
         }
-        return rooms;
+
+        std::vector<RouteConfig> routes;
+        if (top->has("routes")) {
+            Poco::Dynamic::Var routesVar = top->get("routes");
+            if (!isArray(routesVar)) return wrongType("routes", "an array", routesVar);
+            auto list = routesVar.extract<Poco::JSON::Array::Ptr>();
+            std::map<std::string, std::size_t> ids;  // id -> index
+            for (std::size_t i = 0; i < list->size(); ++i) {
+                const std::string where = "routes[" + std::to_string(i) + "]";
+                auto route = readRoute(where, list->get(static_cast<unsigned>(i)));
+                if (!route) return route.error();
+                auto [it, fresh] = ids.emplace(route->id, i);
+                if (!fresh)
+                    return Error(400, where + ".id: " + shown(route->id) +
+                                          " already used by routes[" + std::to_string(it->second) +
+                                          "]");
+                routes.push_back(std::move(*route));
+            }
+        }
+        return RoomsDocument{std::move(rooms), std::move(routes)};
     } catch (const Poco::Exception& e) {
         return Error(400, "rooms document: " + e.displayText());
     } catch (const std::exception& e) {
@@ -337,6 +420,12 @@ Result<std::vector<RoomConfig>> parseRooms(std::string_view json) {
 }
 
 Result<std::vector<RoomConfig>> loadRoomsFile(const std::filesystem::path& path) {
+    auto document = loadRoomsDocument(path);
+    if (!document) return document.error();
+    return std::move(document->rooms);
+}
+
+Result<RoomsDocument> loadRoomsDocument(const std::filesystem::path& path) {
     const std::string name = path.string();
     std::error_code ec;
     auto size = std::filesystem::file_size(path, ec);
@@ -349,10 +438,10 @@ Result<std::vector<RoomConfig>> loadRoomsFile(const std::filesystem::path& path)
     std::ostringstream text;
     if (in) text << in.rdbuf();
     if (!in) return Error(500, "rooms file " + name + ": cannot read it");
-    auto rooms = parseRooms(text.str());
-    if (!rooms)
-        return Error(rooms.error().code, "rooms file " + name + ": " + rooms.error().message);
-    return rooms;
+    auto document = parseRoomsDocument(text.str());
+    if (!document)
+        return Error(document.error().code, "rooms file " + name + ": " + document.error().message);
+    return document;
 }
 
 }  // namespace parley::as

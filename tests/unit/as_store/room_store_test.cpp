@@ -47,6 +47,8 @@ RoomConfig fullRoom() {
     r.recordNames = true;
     r.allow = {"sip:*@127.0.0.1", "sips:o'k%20\\*@x", "tel:+1*"};
     r.deny = {"sip:mallory@*"};
+    r.recordFromStart = true;
+    r.eventsUrl = "https://hooks.example.com:8443/parley/events?room=board";
     return r;
 }
 
@@ -180,18 +182,18 @@ TEST_CASE("as store: reopening a file keeps its rooms", "[as][store]") {
     CHECK((*all)[1] == room("second"));
 }
 
-TEST_CASE("as store: the file is created with schema version 1 in WAL mode", "[as][store]") {
+TEST_CASE("as store: the file is created with schema version 2 in WAL mode", "[as][store]") {
     parley::test::TempDir dir("as-store");
     const auto file = dir.path() / "new.db";
     REQUIRE_FALSE(std::filesystem::exists(file));
     auto store = openStore("sqlite:" + file.string());
     CHECK(std::filesystem::exists(file));
-    CHECK(RoomStore::schemaVersion() == 1);
+    CHECK(RoomStore::schemaVersion() == 2);
 
     Poco::Data::Session s(Poco::Data::SQLite::Connector::KEY, file.string());
     int version = 0;
     s << "SELECT version FROM schema_version", into(version), now;
-    CHECK(version == 1);
+    CHECK(version == 2);
     std::string journal;
     s << "PRAGMA journal_mode", into(journal), now;
     CHECK(journal == "wal");
@@ -205,17 +207,17 @@ TEST_CASE("as store: a database of a newer schema version is refused", "[as][sto
         auto store = openStore(uri);
         REQUIRE_OK(store->put(room("kept")));
     }
-    execute(file, "UPDATE schema_version SET version = 2");
+    execute(file, "UPDATE schema_version SET version = 3");
 
     auto refused = RoomStore::open(uri);
     REQUIRE_FALSE(refused);
     CHECK(refused.error().code == 500);
-    CHECK_THAT(refused.error().message, Catch::Contains("schema version 2") &&
+    CHECK_THAT(refused.error().message, Catch::Contains("schema version 3") &&
                                             Catch::Contains("newer parley-as") &&
                                             Catch::Contains(file.string()));
 
     // Refusing wrote nothing: with the version put back the rooms are still there.
-    execute(file, "UPDATE schema_version SET version = 1");
+    execute(file, "UPDATE schema_version SET version = 2");
     auto store = openStore(uri);
     auto kept = store->find("kept");
     REQUIRE_OK(kept);
@@ -269,7 +271,8 @@ TEST_CASE("as store: a damaged row is reported, not returned", "[as][store]") {
 }
 
 TEST_CASE("as store: bad database URIs and paths", "[as][store]") {
-    for (std::string uri : {"", "sqlite:", "postgresql://db/parley", "/var/lib/x.db", "mysql:x"}) {
+    for (std::string uri : {"", "sqlite:", "postgresql://127.0.0.1:99999/parley",
+                            "postgresql://127.0.0.1:1/parley", "/var/lib/x.db", "mysql:x"}) {
         auto opened = RoomStore::open(uri);
         REQUIRE_FALSE(opened);
         CHECK(opened.error().code == 500);

@@ -1,0 +1,40 @@
+#pragma once
+// Internal to as/rest: how the api_*.cpp files register their routes behind the ApiGuard.
+// See api_context.hpp for the contracts of the API.
+
+#include <memory>
+#include <string>
+
+#include "as/rest/api_context.hpp"
+#include "as/rest/api_guard.hpp"
+#include "common/http_server.hpp"
+
+namespace parley::as::api {
+
+// Adds a route whose handler runs only when the guard admits the request.
+class GuardedRoutes {
+public:
+    GuardedRoutes(common::HttpRouter& router, std::shared_ptr<ApiGuard> guard)
+        : router_(router), guard_(std::move(guard)) {}
+    void add(const std::string& method, const std::string& pattern, common::HttpHandler handler) {
+        router_.add(method, pattern, [guard = guard_, handler = std::move(handler)](const common::HttpRequest& r) {
+            if (auto refused = guard->admit(r)) return std::move(*refused);
+            return handler(r);
+        });
+    }
+
+private:
+    common::HttpRouter& router_;
+    std::shared_ptr<ApiGuard> guard_;
+};
+
+// A room name as the store accepts it: [A-Za-z0-9._~-]{1,64}.
+bool plausibleRoomName(const std::string& name);
+// A participant or recording id: [A-Za-z0-9._-]{1,64}.
+bool plausibleId(const std::string& id);
+
+void addConferenceRoutes(GuardedRoutes& routes, ApiContext& ctx);
+void addParticipantRoutes(GuardedRoutes& routes, ApiContext& ctx);
+void addMediaRoutes(GuardedRoutes& routes, ApiContext& ctx);
+
+}  // namespace parley::as::api
