@@ -163,8 +163,9 @@ int run(const as::AsSettings& settings) {
     as::WebhookSender webhooks(webhookOptions);
     webhooks.attach(bus);
 
+    // Every /v1 route, GET /v1/media-servers included, goes through the API's token and rate
+    // checks (addApiRoutes serves it; `door` guards the routes other modules add).
     auto router = std::make_shared<common::HttpRouter>();
-    as::addMediaServerRoutes(*router, loop, registry);
     as::ApiContext api{loop, focus, **store, registry, settings.apiTokens, settings.apiRate,
                        settings.msHttpBase, (*stack)->hostPort()};
     {
@@ -172,7 +173,7 @@ int run(const as::AsSettings& settings) {
         api.loopbackListener = host.rfind("127.", 0) == 0 || host == "::1";
     }
     as::ApiDoor door = as::addApiRoutes(*router, api);
-    as::addCallRoutes(*router, loop, scripts);
+    as::addCallRoutes(*router, loop, scripts, door);
     as::EventStreamOptions streamOptions;
     streamOptions.authorize = [door](const common::HttpRequest& request) {
         // The same bearer-token (and rate) check as every REST route.

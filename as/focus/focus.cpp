@@ -1077,6 +1077,21 @@ void Focus::leave(Participant& p, Why why, bool hangUpUser, const std::string& r
         (void)msLeg->hangup();
     }
 
+    // The call detail record (a participant who never got past set-up counts too).
+    CdrRecord cdr;
+    cdr.callId = p.user ? p.user->callId() : std::string();
+    cdr.room = p.roomName;
+    cdr.participant = p.key;
+    cdr.from = p.dialOut ? (r ? r->uri : std::string()) : p.uri;
+    cdr.to = p.dialOut ? p.uri : (r ? r->uri : std::string());
+    cdr.direction = p.dialOut ? "outbound" : "inbound";
+    cdr.endReason = reason.substr(0, 1000);
+    cdr.startedAt = p.createdAt;
+    cdr.joinedAt = p.joinedAt;
+    cdr.endedAt = std::chrono::system_clock::now();
+    if (auto added = store_.addCdr(cdr); !added)
+        PARLEY_LOG_WARN(log(), p.key << ": call record not stored: " << added.error().message);
+
     if (!r) return;
     r->members.erase(p.id);
     if (r->events && (was == Phase::Joined || was == Phase::Waiting)) {
@@ -1102,6 +1117,10 @@ void Focus::leave(Participant& p, Why why, bool hangUpUser, const std::string& r
 
 void Focus::roomMaybeIdle(Room& r) {
     if (!r.members.empty()) return;
+    // A main room whose sidebar is live keeps its conference: the sidebar hears it and its
+    // members come back to it.
+    for (const auto& [n, other] : rooms_)
+        if (other.get() != &r && other->sidebarOf == r.config.name && !r.ending) return;
     if (r.conf != Room::Conf::None || r.server) releaseConference(r);
     const bool adHoc = r.config.adHoc;
     if (!adHoc && r.events && r.events->subscriberCount() > 0) {
@@ -1115,7 +1134,11 @@ void Focus::roomMaybeIdle(Room& r) {
         it = it->second == name ? subscriptions_.erase(it) : std::next(it);
     }
     if (adHoc) PARLEY_LOG_INFO(log(), "ad-hoc room " << name << " ended");
+    std::string mainRoom = r.sidebarOf;
     rooms_.erase(name);
+    // A sidebar's end may leave its main room idle.
+    if (!mainRoom.empty())
+        if (Room* main = room(mainRoom)) roomMaybeIdle(*main);
 }
 
 common::Status Focus::endRoom(const std::string& name, const std::string& reason) {

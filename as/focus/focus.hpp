@@ -274,6 +274,7 @@ private:
     ParticipantInfo infoOf(const Participant& p) const;
     void emit(const std::string& type, const Room& room, const Participant* p, std::string dataJson = "{}");
     void applyJoin(Participant& p, Done done);
+    void returnWhenJoined(std::uint64_t pid, const std::string& sidebarRoom, const std::string& main, int attempts);
 
     common::EventLoop& loop_;
     EventBus* bus_ = nullptr;

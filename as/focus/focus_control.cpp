@@ -344,14 +344,18 @@ void Focus::startRecording(const std::string& roomName, std::function<void(commo
         return;
     }
     static std::uint64_t counter = 0;
-    std::string recId = roomName + "-rec" + std::to_string(++counter);
+    // Unique across restarts too (the store keeps the index): start time and a counter.
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch()).count();
+    std::string recId = roomName + "-" + std::to_string(ms) + "-" + std::to_string(++counter);
     DialogSpec spec;
     spec.bargeIn = false;
     RecordSpec record;
     record.beep = false;
     record.vadFinal = false;
-    record.maxTime = std::chrono::hours(4);
-    record.finalSilence = std::chrono::hours(4);
+    // parley-ms records at most one hour per dialog (its audit's maxrecordduration).
+    record.maxTime = std::chrono::hours(1);
+    record.finalSilence = std::chrono::hours(1);
     spec.record = record;
     r->recordings[recId] = Room::Recording{};
     std::string name = roomName;
@@ -366,6 +370,13 @@ void Focus::startRecording(const std::string& roomName, std::function<void(commo
             }
             if (rr) rr->recordings[recId].dialogId = *dialogId;
             PARLEY_LOG_INFO(log(), "room " << name << ": recording " << recId << " started");
+            RecordingRecord record;
+            record.id = recId;
+            record.room = name;
+            record.state = "recording";
+            record.startedAt = rr ? rr->recordings[recId].startedAt : std::chrono::system_clock::now();
+            if (auto ok = store_.putRecording(record); !ok)
+                PARLEY_LOG_WARN(log(), "recording " << recId << " not indexed: " << ok.error().message);
             done(recId);
         },
         [this, name, recId](const DialogResult& result) {
@@ -373,6 +384,16 @@ void Focus::startRecording(const std::string& roomName, std::function<void(commo
             if (!rr) return;
             auto it = rr->recordings.find(recId);
             if (it == rr->recordings.end()) return;
+            RecordingRecord record;
+            record.id = recId;
+            record.room = name;
+            record.startedAt = it->second.startedAt;
+            record.endedAt = std::chrono::system_clock::now();
+            record.duration = result.recordDuration;
+            record.mediaUri = result.recordingUri.substr(0, 2048);
+            record.state = result.recordingUri.empty() ? "failed" : "ready";
+            if (auto ok = store_.putRecording(record); !ok)
+                PARLEY_LOG_WARN(log(), "recording " << recId << " not indexed: " << ok.error().message);
             if (result.recordingUri.empty()) {
                 it->second.state = "failed";
                 PARLEY_LOG_WARN(log(), "room " << name << ": recording " << recId << " failed (status "
@@ -505,11 +526,30 @@ void Focus::returnFromSidebar(const std::string& sidebarRoom, Done done) {
         return;
     }
     std::string main = side->sidebarOf;
-    std::vector<std::string> keys;
-    for (auto pid : side->members)
-        if (Participant* p = participant(pid); p && p->joinedNow()) keys.push_back(p->key);
-    for (const auto& key : keys) move(sidebarRoom, key, main, [](common::Status) {});
+    std::vector<std::uint64_t> ids(side->members.begin(), side->members.end());
+    for (auto pid : ids) returnWhenJoined(pid, sidebarRoom, main, 50);
     done(common::Status{});
+}
+
+// Moves one sidebar member back; one still joining the sidebar is moved once it has joined
+// (polled every 100 ms, `attempts` times at most).
+void Focus::returnWhenJoined(std::uint64_t pid, const std::string& sidebarRoom, const std::string& main,
+                             int attempts) {
+    Participant* p = participant(pid);
+    if (!p || p->roomName != sidebarRoom || p->phase == Participant::Phase::Leaving) return;
+    if (p->joinedNow()) {
+        move(sidebarRoom, p->key, main, [key = p->key](common::Status s) {
+            if (!s) PARLEY_LOG_WARN(log(), key << ": cannot return from the sidebar: " << s.error().message);
+        });
+        return;
+    }
+    if (attempts <= 0) {
+        PARLEY_LOG_WARN(log(), p->key << ": did not join the sidebar in time to return from it");
+        return;
+    }
+    loop_.addTimer(std::chrono::milliseconds(100), [this, pid, sidebarRoom, main, attempts] {
+        returnWhenJoined(pid, sidebarRoom, main, attempts - 1);
+    });
 }
 
 common::Status Focus::roomChanged(const std::string& name) {

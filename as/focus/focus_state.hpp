@@ -55,6 +55,7 @@ struct Focus::Participant {
     std::string ivrDialog;         // the IVR dialog running on the connection, if any
     std::string nameRecording;     // roll call: URI of the recorded name
     std::chrono::system_clock::time_point joinedAt{};
+    std::chrono::system_clock::time_point createdAt = std::chrono::system_clock::now();
     Relay relay = Relay::None;
 
     sip::SubscriptionRef referProgress;  // dial-out asked for by REFER
@@ -91,6 +92,7 @@ struct Focus::Room {
         std::string dialogId;
         std::string state = "recording";  // recording, ready, failed
         std::string uri;
+        std::chrono::system_clock::time_point startedAt = std::chrono::system_clock::now();
     };
     std::map<std::string, Recording> recordings;  // by recording id
 };

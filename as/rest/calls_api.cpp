@@ -56,13 +56,18 @@ std::string callsJson(const std::vector<apps::CallInfo>& calls) {
 }
 
 void addCallRoutes(common::HttpRouter& router, common::EventLoop& loop, apps::CallScripts& scripts,
+                   const std::function<common::HttpHandler(common::HttpHandler)>& guard,
                    common::Duration loopTimeout) {
-    router.add("GET", "/v1/calls", [&loop, &scripts, loopTimeout](const common::HttpRequest&) {
+    // Every route behind the API's token and rate checks.
+    auto add = [&router, &guard](const std::string& method, const std::string& pattern, common::HttpHandler h) {
+        router.add(method, pattern, guard ? guard(std::move(h)) : std::move(h));
+    };
+    add("GET", "/v1/calls", [&loop, &scripts, loopTimeout](const common::HttpRequest&) {
         auto body = common::callOnLoop(loop, [&scripts] { return callsJson(scripts.calls()); }, loopTimeout);
         if (!body) return busy();
         return common::HttpResponse::json(200, std::move(*body));
     });
-    router.add("GET", "/v1/calls/{id}", [&loop, &scripts, loopTimeout](const common::HttpRequest& request) {
+    add("GET", "/v1/calls/{id}", [&loop, &scripts, loopTimeout](const common::HttpRequest& request) {
         const std::string id = request.params.at("id");
         auto result = common::callOnLoop(
             loop,
@@ -76,7 +81,7 @@ void addCallRoutes(common::HttpRouter& router, common::EventLoop& loop, apps::Ca
         if (!*result) return fromError(result->error());
         return common::HttpResponse::json(200, std::move(**result));
     });
-    router.add("DELETE", "/v1/calls/{id}", [&loop, &scripts, loopTimeout](const common::HttpRequest& request) {
+    add("DELETE", "/v1/calls/{id}", [&loop, &scripts, loopTimeout](const common::HttpRequest& request) {
         const std::string id = request.params.at("id");
         auto result = common::callOnLoop(loop, [&scripts, id] { return scripts.hangup(id); }, loopTimeout);
         if (!result) return busy();
@@ -85,7 +90,7 @@ void addCallRoutes(common::HttpRouter& router, common::EventLoop& loop, apps::Ca
         r.status = 204;
         return r;
     });
-    router.add("POST", "/v1/calls/{id}/redirect", [&loop, &scripts, loopTimeout](const common::HttpRequest& request) {
+    add("POST", "/v1/calls/{id}/redirect", [&loop, &scripts, loopTimeout](const common::HttpRequest& request) {
         const std::string id = request.params.at("id");
         std::string url;
         try {

@@ -14,6 +14,7 @@
 // outlive the HTTP server (stop the server first).
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,9 @@ namespace parley::as {
 std::string callJson(const apps::CallInfo& call);
 std::string callsJson(const std::vector<apps::CallInfo>& calls);
 
+// `guard` wraps every handler (the REST API's ApiDoor: bearer tokens, rate limit); empty: none.
 void addCallRoutes(common::HttpRouter& router, common::EventLoop& loop, apps::CallScripts& scripts,
+                   const std::function<common::HttpHandler(common::HttpHandler)>& guard,
                    common::Duration loopTimeout = std::chrono::seconds(2));
 
 }  // namespace parley::as

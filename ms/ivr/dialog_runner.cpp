@@ -363,7 +363,17 @@ void DialogRunner::terminate(bool immediate, TimePoint now) {
     }
     terminateAfterCycle_ = true;
     // Between cycles there is nothing to finish: end now.
-    if (phase_ == Phase::Idle) finish(ivr::exit_status::kTerminated, "dialog terminated", true);
+    if (phase_ == Phase::Idle) {
+        finish(ivr::exit_status::kTerminated, "dialog terminated", true);
+        return;
+    }
+    // A cycle that is recording would otherwise run to maxtime: the dialog container stops
+    // the recording (recordinfo termmode "stopped", RFC 6231 4.3.1.3), which ends the cycle
+    // and reports the recording (an AS stopping a conference recording relies on this).
+    if (phase_ == Phase::Record && recorder_ && !recordInfo_) {
+        const RecordEnd end = recorder_->stop();
+        finishRecord(end == RecordEnd::None ? RecordEnd::Stopped : end);
+    }
 }
 
 void DialogRunner::targetGone(TimePoint now) {

@@ -16,6 +16,9 @@
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
 
+#include "tests/support/media/audio_file.hpp"
+#include "tests/support/media/tone_generator.hpp"
+
 namespace parley::test::rest {
 
 namespace {
@@ -127,6 +130,14 @@ RestSystem::RestSystem(const std::string& roomsJsonText, std::vector<std::string
     : dir_("parley-rest") {
     const auto media = dir() / "media";
     focus::writePromptTones(media);
+    // The MS says digits with phrases/en-US/<word>.wav: short tones will do.
+    std::filesystem::create_directories(media / "phrases" / "en-US");
+    const char* words[] = {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"};
+    for (int d = 0; d < 10; ++d) {
+        auto st = writeWavPcm16(media / "phrases" / "en-US" / (std::string(words[d]) + ".wav"),
+                                makeTone(400.0 + 100.0 * d, -20, 0.3));
+        if (!st) throw std::runtime_error("cannot write the digit phrases");
+    }
     std::filesystem::create_directories(dir() / "recordings");
     ms_ = std::make_unique<ms::MsInstance>(ms::startMs({"--media-root", media.string(), "--record-dir",
                                                         (dir() / "recordings").string(), "--rtp-ports",
