@@ -666,10 +666,11 @@ void CallScripts::bridge(Call& c) {
         DialogSpec spec;
         spec.bargeIn = false;
         RecordSpec record;
-        record.maxTime = std::chrono::hours(4);
+        // parley-ms records at most one hour per dialog (its audit's maxrecordduration).
+        record.maxTime = std::chrono::hours(1);
         record.beep = false;
         record.vadFinal = false;
-        record.finalSilence = std::chrono::hours(4);
+        record.finalSilence = std::chrono::hours(1);
         spec.record = record;
         q->media->startDialog(
             *id, true, spec,
@@ -682,16 +683,28 @@ void CallScripts::bridge(Call& c) {
                     x->media->terminateDialog(*dialogId, false, [](common::Status) {});
                 }
             },
-            [this, n, conf = *id, media = q->media](const DialogResult& result) {
-                media->destroyConference(conf, [](common::Status) {});
+            [this, n, conf = *id, media = q->media, callName = q->id, callId = q->callId,
+             eventsUrl = q->route.eventsUrl](const DialogResult& result) {
                 Call* x = find(n);
-                if (!x) return;
-                if (x->bridgeConf == conf) x->recordDialog.clear();
-                PARLEY_LOG_INFO(log(), x->id << ": dial recording " << (result.recordingUri.empty() ? "(none)" : result.recordingUri));
-                if (!result.recordingUri.empty())
-                    event(*x, "recording.ready",
-                          "{\"recordingUrl\":" + common::jsonQuote(result.recordingUri) +
-                              ",\"durationMs\":" + std::to_string(result.recordDuration.count()) + "}");
+                const bool dialUsesConf = x && x->bridgeConf == conf;
+                if (dialUsesConf) {
+                    // The recording could not start (or ended on its own): the two parties
+                    // stay bridged in the conference, which dialEnded() destroys later.
+                    x->recordDialog.clear();
+                    if (result.recordingUri.empty())
+                        PARLEY_LOG_WARN(log(), callName << ": dial recording failed (status " << result.status << " "
+                                                        << result.reason << "); the call goes on unrecorded");
+                } else {
+                    media->destroyConference(conf, [](common::Status) {});  // the dial is over
+                }
+                PARLEY_LOG_INFO(log(), callName << ": dial recording "
+                                                << (result.recordingUri.empty() ? "(none)" : result.recordingUri));
+                // Published even when the call is gone by now (the caller hung up first).
+                if (!result.recordingUri.empty() && hooks_.publish)
+                    hooks_.publish(ScriptEvent{"recording.ready", callName, callId,
+                                               "{\"recordingUrl\":" + common::jsonQuote(result.recordingUri) +
+                                                   ",\"durationMs\":" + std::to_string(result.recordDuration.count()) + "}",
+                                               eventsUrl});
             });
     });
 }
@@ -739,7 +752,14 @@ void CallScripts::leave(Call& c, bool hangUpUser, const std::string& reason) {
         loop_.cancelTimer(c.dialTimer);
         c.dialTimer = 0;
     }
-    if (!c.bridgeConf.empty()) c.media->destroyConference(c.bridgeConf, [](common::Status) {});
+    if (c.dialing) {
+        // Ends the dial the same way (the recording stops and is reported, then its
+        // conference goes) without resuming the script.
+        dialEnded(c, reason, false);
+    } else if (!c.bridgeConf.empty()) {
+        c.media->destroyConference(c.bridgeConf, [](common::Status) {});
+        c.bridgeConf.clear();
+    }
     if (c.callee) (void)c.callee->hangup();
     if (c.calleeMs) (void)c.calleeMs->hangup();
     if (c.user && hangUpUser) (void)c.user->hangup();

@@ -260,6 +260,7 @@ common::Status Dialog::cancel() {
         return wrongState("CANCEL", c.state);
     nua_cancel(c.nh, TAG_END());
     c.state = DialogState::Terminating;
+    c.cancelAsked = true;
     return {};
 }
 

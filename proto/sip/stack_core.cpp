@@ -599,6 +599,19 @@ void StackCore::onInviteResponse(const DialogRef& d, int status, sip_t const* si
         } else {
             c.ackPending = true;
         }
+        if (c.cancelAsked && !c.byeAsked) {
+            // Our CANCEL crossed this 2xx (RFC 3261 9.1): the call is up after all, and the
+            // application already gave it up: ACK (without an answer when offerless) and BYE.
+            if (c.ackPending) {
+                nua_ack(c.nh, TAG_END());
+                c.ackPending = false;
+            }
+            nua_bye(c.nh, TAG_END());
+            c.state = DialogState::Terminating;
+            c.byeAsked = true;
+            PARLEY_LOG_INFO(log(), "SIP dialog " << c.callId << ": 2xx after our CANCEL, sent BYE");
+            return;
+        }
     }
     if (!sip && msg.status == 0) {  // locally generated (timeout, transport error)
         msg.status = status;

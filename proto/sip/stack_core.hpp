@@ -55,6 +55,7 @@ struct DialogCore {
     bool tcp = false;                  // the initial INVITE came over TCP
     std::string lastLocalSdp;          // the last body we sent (answers a refresh re-INVITE)
     bool byeAsked = false;             // the application called bye()
+    bool cancelAsked = false;  // cancel() sent CANCEL: a 2xx that crosses it is ended at once
     int endStatus = 0;                 // overrides the status onTerminated() reports
     std::string endReason;
 };
