@@ -18,15 +18,6 @@ Poco::Logger& log() { return common::logger("as.apps"); }
 
 constexpr const char* kSdp = "application/sdp";
 
-std::string userPart(const std::string& uri) {
-    auto colon = uri.find(':');
-    if (colon == std::string::npos) return {};
-    auto at = uri.find('@', colon + 1);
-    if (at == std::string::npos) return {};
-    std::string user = uri.substr(colon + 1, at - colon - 1);
-    if (auto semi = user.find(';'); semi != std::string::npos) user.resize(semi);
-    return user;
-}
 
 // "now" for say date/time: the local date "YYYY-MM-DD" or time "HH:MM".
 std::string nowValue(const std::string& type) {
@@ -129,7 +120,7 @@ void CallScripts::event(const Call& c, const std::string& type, const std::strin
 
 bool CallScripts::route(const sip::DialogRef& dialog, const sip::SipMessage& invite) {
     if (!hooks_.lookup) return false;
-    auto found = hooks_.lookup(userPart(invite.requestUri), invite.requestUri);
+    auto found = hooks_.lookup(sip::uriUser(invite.requestUri), invite.requestUri);
     if (!found) {
         PARLEY_LOG_ERROR(log(), "route lookup for " << invite.requestUri << ": " << found.error().message);
         return false;

@@ -25,16 +25,6 @@ Poco::Logger& log() { return common::logger("as.focus"); }
 
 constexpr const char* kSdp = "application/sdp";
 
-// The user part of a SIP URI ("sip:r1@h:5060;transport=udp" -> "r1"); "" when none.
-std::string userPart(const std::string& uri) {
-    auto colon = uri.find(':');
-    if (colon == std::string::npos) return {};
-    auto at = uri.find('@', colon + 1);
-    if (at == std::string::npos) return {};
-    std::string user = uri.substr(colon + 1, at - colon - 1);
-    if (auto semi = user.find(';'); semi != std::string::npos) user.resize(semi);  // user params
-    return user;
-}
 
 // A URI without parameters or headers, lower-case scheme and host: for comparing targets.
 std::string bareUri(const std::string& uri) {
@@ -192,7 +182,7 @@ void Focus::onIncomingInvite(const sip::DialogRef& dialog, const sip::SipMessage
         (void)dialog->respond(503, "Starting up");
         return;
     }
-    const std::string name = userPart(invite.requestUri);
+    const std::string name = sip::uriUser(invite.requestUri);
     if (participants_.size() >= options_.maxCalls || setups_ >= options_.maxSetups) {
         PARLEY_LOG_WARN(log(), "INVITE " << invite.callId << " to " << invite.requestUri
                                          << ": 503, at the call limit (" << participants_.size()
@@ -1172,7 +1162,7 @@ void Focus::shutdown() {
 // ------------------------------------------------------------------------------- events, REFER
 
 sip::RequestAnswer Focus::onSubscribe(const sip::SubscriptionRef& subscription, const sip::SipMessage& subscribe) {
-    const std::string name = userPart(subscription->resourceUri());
+    const std::string name = sip::uriUser(subscription->resourceUri());
     Room* r = loadRoom(name);
     if (!r) {
         PARLEY_LOG_INFO(log(), "SUBSCRIBE " << subscribe.callId << " to " << subscription->resourceUri()
@@ -1216,7 +1206,7 @@ sip::RequestAnswer Focus::onRefer(const sip::SubscriptionRef& progress, const si
     if (referrer) {
         r = room(referrer->roomName);
     } else {
-        r = loadRoom(userPart(refer.message.requestUri));
+        r = loadRoom(sip::uriUser(refer.message.requestUri));
     }
     if (!r || r->ending) return {404, "No such conference"};
     // A room with a moderator PIN takes REFERs only from its moderators; others from anyone

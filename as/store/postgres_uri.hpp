@@ -22,6 +22,8 @@ namespace parley::as {
 
 // True for "postgresql://..." and "postgres://..." (the scheme in any case).
 bool isPostgresUri(std::string_view uri);
+// `text` starts with `lowerPrefix` (given in lower case), ASCII letters compared without case.
+bool startsWithCaseless(std::string_view text, std::string_view lowerPrefix);
 
 // "host=/tmp/x port=5432 dbname=parley user=u password=p sslmode=disable", keys in the
 // order they first appear. Error{400, "<what>: ..."} for anything malformed.

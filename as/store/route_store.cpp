@@ -7,6 +7,7 @@
 #include <Poco/Data/Statement.h>
 
 #include "as/store/room_store.hpp"
+#include "as/store/postgres_uri.hpp"
 #include "as/store/store_db.hpp"
 
 namespace parley::as {
@@ -17,17 +18,6 @@ using common::Status;
 using namespace Poco::Data::Keywords;
 
 namespace {
-
-char lowerAscii(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool startsWithCaseless(std::string_view text, std::string_view prefix) {
-    if (text.size() < prefix.size()) return false;
-    for (std::size_t i = 0; i < prefix.size(); ++i)
-        if (lowerAscii(text[i]) != prefix[i]) return false;
-    return true;
-}
 
 bool isPrintableNoSpace(std::string_view text) {
     return std::all_of(text.begin(), text.end(), [](char c) {

@@ -44,4 +44,14 @@ common::Result<std::string> renderHeaders(const HeaderList& headers) {
     return out;
 }
 
+std::string uriUser(std::string_view uri) {
+    auto colon = uri.find(':');
+    if (colon == std::string_view::npos) return {};
+    auto at = uri.find('@', colon + 1);
+    if (at == std::string_view::npos) return {};
+    std::string user(uri.substr(colon + 1, at - colon - 1));
+    if (auto semi = user.find(';'); semi != std::string::npos) user.resize(semi);
+    return user;
+}
+
 }  // namespace parley::proto::sip

@@ -111,6 +111,10 @@ struct ReferRequest {
     SipMessage message;      // the REFER itself
 };
 
+// The user part of a SIP URI without user parameters: "sip:r1;x=1@h:5060" -> "r1"; "" when
+// the URI has none.
+std::string uriUser(std::string_view uri);
+
 // Checks names and values and renders "Name: value\r\n" lines.
 common::Result<std::string> renderHeaders(const HeaderList& headers);
 

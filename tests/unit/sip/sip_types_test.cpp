@@ -40,3 +40,12 @@ TEST_CASE("sip: dialog state names", "[sip]") {
     CHECK(std::string(dialogStateName(DialogState::Terminating)) == "terminating");
     CHECK(std::string(dialogStateName(DialogState::Terminated)) == "terminated");
 }
+
+TEST_CASE("sip: uriUser gives the user part without its parameters", "[sip]") {
+    using parley::proto::sip::uriUser;
+    CHECK(uriUser("sip:r1@127.0.0.1:5060;transport=udp") == "r1");
+    CHECK(uriUser("sips:conf;x=1@example.com") == "conf");
+    CHECK(uriUser("sip:example.com") == "");
+    CHECK(uriUser("no-scheme") == "");
+    CHECK(uriUser("sip:@host") == "");
+}
