@@ -175,10 +175,10 @@ int run(const as::AsSettings& settings) {
     as::ApiDoor door = as::addApiRoutes(*router, api);
     as::addCallRoutes(*router, loop, scripts, door);
     as::EventStreamOptions streamOptions;
-    streamOptions.authorize = [door](const common::HttpRequest& request) {
-        // The same bearer-token (and rate) check as every REST route.
-        common::HttpHandler probe = door([](const common::HttpRequest&) { return common::HttpResponse::json(200, "{}"); });
-        return probe(request).status == 200;
+    // The same bearer-token (and rate) check as every REST route.
+    common::HttpHandler admitted = door([](const common::HttpRequest&) { return common::HttpResponse::json(200, "{}"); });
+    streamOptions.authorize = [admitted](const common::HttpRequest& request) {
+        return admitted(request).status == 200;
     };
     as::EventStream stream(streamOptions);
     stream.addRoutes(*router);

@@ -50,6 +50,9 @@ struct HttpResponse {
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+// Wraps a handler in a check that may answer instead of it (authentication, rate limits).
+// An empty guard lets everything through.
+using HttpGuard = std::function<HttpHandler(HttpHandler)>;
 
 // Given to a WebSocket route's handler. accept() at most once; on error (not a valid
 // WebSocket handshake) nothing has been sent and the handler's response goes out instead.

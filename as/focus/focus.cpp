@@ -160,18 +160,20 @@ std::size_t Focus::activeCount(const Room& r) const {
     return n;
 }
 
+RoomStatus Focus::statusOf(const Room& r) const {
+    RoomStatus s;
+    s.name = r.config.name;
+    s.uri = r.uri;
+    s.participants = activeCount(r);
+    s.moderators = r.moderators;
+    s.conferenceId = r.conf == Room::Conf::Ready ? r.confId : std::string();
+    s.subscribers = r.events ? r.events->subscriberCount() : 0;
+    return s;
+}
+
 std::vector<RoomStatus> Focus::rooms() const {
     std::vector<RoomStatus> out;
-    for (const auto& [name, r] : rooms_) {
-        RoomStatus s;
-        s.name = name;
-        s.uri = r->uri;
-        s.participants = activeCount(*r);
-        s.moderators = r->moderators;
-        s.conferenceId = r->conf == Room::Conf::Ready ? r->confId : std::string();
-        s.subscribers = r->events ? r->events->subscriberCount() : 0;
-        out.push_back(std::move(s));
-    }
+    for (const auto& [name, r] : rooms_) out.push_back(statusOf(*r));
     return out;
 }
 
@@ -818,14 +820,9 @@ void Focus::reportProgress(Participant& p, int status, const std::string& reason
 void Focus::onInviteResponse(const sip::DialogRef& dialog, const sip::SipMessage& response) {
     bool msSide = false;
     Participant* p = participantOf(dialog.get(), &msSide);
-    if (!p) {
-        fallback_.onInviteResponse(dialog, response);
-        return;
-    }
-    if (p->phase == Participant::Phase::Leaving) {
-        if (response.status >= 200 && response.status < 300) (void)dialog->hangup();
-        return;
-    }
+    // Dialogs of no participant (control dialogs already hung up) and participants on their
+    // way out need nothing: a 2xx that crosses our CANCEL is ended by proto/sip itself.
+    if (!p || p->phase == Participant::Phase::Leaving) return;
     if (msSide) {
         if (p->phase == Participant::Phase::Setup && p->connId.empty()) {
             if (response.status < 200) return;
@@ -1008,10 +1005,7 @@ void Focus::onCancel(const sip::DialogRef& dialog) {
 void Focus::onTerminated(const sip::DialogRef& dialog, int status, const std::string& reason) {
     bool msSide = false;
     Participant* p = participantOf(dialog.get(), &msSide);
-    if (!p) {
-        fallback_.onTerminated(dialog, status, reason);
-        return;
-    }
+    if (!p) return;  // a control dialog's leftover, or a scripted call's
     if (p->phase != Participant::Phase::Leaving) {
         if (msSide) {
             if (p->phase == Participant::Phase::Setup && !p->dialOut && !p->userEnded)

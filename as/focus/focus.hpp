@@ -231,6 +231,7 @@ private:
     MediaControl* mediaFor(MediaServerClient* server);
     bool bindServer(Room& room);
     std::size_t activeCount(const Room& room) const;
+    RoomStatus statusOf(const Room& room) const;
 
     // Dial-in and dial-out set-up.
     void msAnswered(Participant& p, const proto::sip::SipMessage& response);
@@ -271,6 +272,10 @@ private:
 
     Participant* findIn(const std::string& room, const std::string& id, common::Error* error);
     const Participant* findIn(const std::string& room, const std::string& id, common::Error* error) const;
+    // The participant, joined (409 otherwise); the live room whose conference is up on the MS
+    // (404 no such room at run time, 409 nobody joined yet).
+    Participant* joinedIn(const std::string& room, const std::string& id, common::Error* error);
+    Room* mixingRoom(const std::string& name, common::Error* error);
     ParticipantInfo infoOf(const Participant& p) const;
     void emit(const std::string& type, const Room& room, const Participant* p, std::string dataJson = "{}");
     void applyJoin(Participant& p, Done done);
@@ -283,7 +288,6 @@ private:
     MediaServerRegistry& registry_;
     FocusOptions options_;
     proto::sip::SipStack* stack_ = nullptr;
-    AsSipHandler fallback_;  // dialogs that belong to no participant (control dialogs' leftovers)
 
     std::uint64_t nextId_ = 1;
     std::uint64_t nextGeneration_ = 1;

@@ -81,6 +81,28 @@ const Focus::Participant* Focus::findIn(const std::string& room, const std::stri
     return nullptr;
 }
 
+Focus::Participant* Focus::joinedIn(const std::string& room, const std::string& id, common::Error* error) {
+    Participant* p = findIn(room, id, error);
+    if (p && !p->joinedNow()) {
+        *error = common::Error(409, id + " has not joined yet");
+        return nullptr;
+    }
+    return p;
+}
+
+Focus::Room* Focus::mixingRoom(const std::string& name, common::Error* error) {
+    Room* r = room(name);
+    if (!r) {
+        *error = common::Error(404, "no conference " + name + " is running");
+        return nullptr;
+    }
+    if (r->conf != Room::Conf::Ready || !r->media) {
+        *error = common::Error(409, "the conference has no media yet (nobody joined)");
+        return nullptr;
+    }
+    return r;
+}
+
 ParticipantInfo Focus::infoOf(const Participant& p) const {
     ParticipantInfo i;
     i.id = p.key;
@@ -108,9 +130,9 @@ ParticipantInfo Focus::infoOf(const Participant& p) const {
 }
 
 std::optional<RoomStatus> Focus::roomStatus(const std::string& name) const {
-    for (auto& s : rooms())
-        if (s.name == name) return s;
-    return std::nullopt;
+    auto it = rooms_.find(name);
+    if (it == rooms_.end()) return std::nullopt;
+    return statusOf(*it->second);
 }
 
 common::Result<std::vector<ParticipantInfo>> Focus::participants(const std::string& room) const {
@@ -307,22 +329,19 @@ void Focus::announce(const std::string& roomName, const std::string& participant
     spec.repeatCount = a.repeatCount;
     std::string target;
     bool onConference = participantId.empty();
-    MediaControl* media = r->media;
+    MediaControl* media = nullptr;
+    common::Error error;
     if (onConference) {
-        if (r->conf != Room::Conf::Ready || !media) {
-            done(common::Error(409, "the conference has no media yet (nobody joined)"));
-            return;
-        }
-        target = r->confId;
-    } else {
-        common::Error error;
-        Participant* p = findIn(roomName, participantId, &error);
-        if (!p) {
+        if (!mixingRoom(roomName, &error)) {
             done(error);
             return;
         }
-        if (!p->joinedNow()) {
-            done(common::Error(409, participantId + " has not joined yet"));
+        target = r->confId;
+        media = r->media;
+    } else {
+        Participant* p = joinedIn(roomName, participantId, &error);
+        if (!p) {
+            done(error);
             return;
         }
         target = p->connId;
@@ -337,10 +356,10 @@ void Focus::announce(const std::string& roomName, const std::string& participant
 }
 
 void Focus::startRecording(const std::string& roomName, std::function<void(common::Result<std::string>)> done) {
-    Room* r = room(roomName);
-    if (!r || r->conf != Room::Conf::Ready || !r->media) {
-        done(common::Error(r ? 409 : 404, r ? "the conference has no media yet (nobody joined)"
-                                            : "no conference " + roomName + " is running"));
+    common::Error error;
+    Room* r = mixingRoom(roomName, &error);
+    if (!r) {
+        done(error);
         return;
     }
     static std::uint64_t counter = 0;
@@ -429,13 +448,9 @@ void Focus::stopRecording(const std::string& roomName, const std::string& record
 
 void Focus::move(const std::string& roomName, const std::string& id, const std::string& toRoom, Done done) {
     common::Error error;
-    Participant* p = findIn(roomName, id, &error);
+    Participant* p = joinedIn(roomName, id, &error);
     if (!p) {
         done(error);
-        return;
-    }
-    if (!p->joinedNow()) {
-        done(common::Error(409, id + " has not joined yet"));
         return;
     }
     if (toRoom == roomName) {
@@ -484,9 +499,10 @@ void Focus::move(const std::string& roomName, const std::string& id, const std::
 
 void Focus::sidebar(const std::string& roomName, const std::vector<std::string>& ids,
                     std::function<void(common::Result<std::string>)> done) {
-    Room* main = room(roomName);
-    if (!main || main->conf != Room::Conf::Ready) {
-        done(common::Error(main ? 409 : 404, main ? "the conference has no media yet" : "no conference " + roomName));
+    common::Error error;
+    Room* main = mixingRoom(roomName, &error);
+    if (!main) {
+        done(error);
         return;
     }
     if (ids.empty()) {
@@ -494,14 +510,8 @@ void Focus::sidebar(const std::string& roomName, const std::vector<std::string>&
         return;
     }
     for (const auto& id : ids) {
-        common::Error error;
-        const Participant* p = findIn(roomName, id, &error);
-        if (!p) {
+        if (!joinedIn(roomName, id, &error)) {
             done(error);
-            return;
-        }
-        if (!p->joinedNow()) {
-            done(common::Error(409, id + " has not joined yet"));
             return;
         }
     }

@@ -30,12 +30,6 @@ std::string generatedName() {
     return name;
 }
 
-std::optional<RoomStatus> liveRoom(const Focus& focus, const std::string& name) {
-    for (auto& r : focus.rooms())
-        if (r.name == name) return r;
-    return std::nullopt;
-}
-
 std::string roomUri(const ApiContext& ctx, const std::string& name) {
     return ctx.sipUriHost.empty() ? std::string() : "sip:" + name + "@" + ctx.sipUriHost;
 }
@@ -58,7 +52,7 @@ common::Result<RoomView> findRoom(ApiContext& ctx, const std::string& name) {
     auto stored = ctx.store.find(name);
     if (!stored) return stored.error();
     RoomView v;
-    v.live = liveRoom(ctx.focus, name);
+    v.live = ctx.focus.roomStatus(name);
     if (*stored) v.config = **stored;
     else if (v.live) {
         v.config.name = name;
@@ -80,7 +74,7 @@ common::HttpResponse create(ApiContext& ctx, const common::HttpRequest& req) {
         [&ctx, room]() -> common::Result<RoomView> {
             auto existing = ctx.store.find(room.name);
             if (!existing) return existing.error();
-            if (*existing || liveRoom(ctx.focus, room.name))
+            if (*existing || ctx.focus.roomStatus(room.name))
                 return common::Error(409, "a conference named " + room.name + " exists");
             if (auto ok = ctx.store.put(room); !ok) return ok.error();
             return RoomView{room, std::nullopt};
@@ -183,7 +177,7 @@ common::HttpResponse update(ApiContext& ctx, const common::HttpRequest& req) {
             // A room that is not active has nothing to re-read: its 404 is expected.
             if (view->live) (void)ctx.focus.roomChanged(name);
             view->config = changed;
-            view->live = liveRoom(ctx.focus, name);
+            view->live = ctx.focus.roomStatus(name);
             return view;
         },
         ctx.loopTimeout);
@@ -240,12 +234,7 @@ void addConferenceRoutes(GuardedRoutes& routes, ApiContext& ctx) {
     routes.add("GET", "/v1/conferences/{name}", [&ctx](const common::HttpRequest& r) { return get(ctx, r); });
     routes.add("PATCH", "/v1/conferences/{name}", [&ctx](const common::HttpRequest& r) { return update(ctx, r); });
     routes.add("DELETE", "/v1/conferences/{name}", [&ctx](const common::HttpRequest& r) { return end(ctx, r); });
-    routes.add("GET", "/v1/media-servers", [&ctx](const common::HttpRequest&) {
-        auto body = common::callOnLoop(
-            ctx.loop, [&ctx] { return mediaServersJson(ctx.registry.statuses()); }, ctx.loopTimeout);
-        if (!body) return loopBusy();
-        return common::HttpResponse::json(200, std::move(*body));
-    });
+    addMediaServerRoutes(routes.router(), ctx.loop, ctx.registry, ctx.loopTimeout, routes.door());
 }
 
 }  // namespace api
@@ -262,16 +251,17 @@ ApiDoor addApiRoutes(common::HttpRouter& router, ApiContext& ctx) {
                              "every /v1 call is refused with 401");
     }
     auto guard = std::make_shared<ApiGuard>(ctx.tokens, ctx.loopbackListener, ctx.ratePerClient);
-    api::GuardedRoutes routes(router, guard);
-    api::addConferenceRoutes(routes, ctx);
-    api::addParticipantRoutes(routes, ctx);
-    api::addMediaRoutes(routes, ctx);
-    return [guard](common::HttpHandler handler) -> common::HttpHandler {
+    ApiDoor door = [guard](common::HttpHandler handler) -> common::HttpHandler {
         return [guard, handler = std::move(handler)](const common::HttpRequest& r) {
             if (auto refused = guard->admit(r)) return std::move(*refused);
             return handler(r);
         };
     };
+    api::GuardedRoutes routes(router, door);
+    api::addConferenceRoutes(routes, ctx);
+    api::addParticipantRoutes(routes, ctx);
+    api::addMediaRoutes(routes, ctx);
+    return door;
 }
 
 }  // namespace parley::as

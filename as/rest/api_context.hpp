@@ -51,7 +51,7 @@ struct ApiContext {
 
 // Puts a handler behind the same door (auth, rate limit) as the routes added here: for the
 // /v1 routes other files register (as/rest/calls_api): router.add(m, p, guard(handler)).
-using ApiDoor = std::function<common::HttpHandler(common::HttpHandler)>;
+using ApiDoor = common::HttpGuard;
 
 ApiDoor addApiRoutes(common::HttpRouter& router, ApiContext& context);
 

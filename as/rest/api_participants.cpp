@@ -235,8 +235,7 @@ Resp listRecordings(ApiContext& ctx, const Req& req) {
         [&ctx, name, offset, limit]() -> common::Result<Page> {
             auto stored = ctx.store.find(name);
             if (!stored) return stored.error();
-            bool live = false;
-            for (const auto& r : ctx.focus.rooms()) live = live || r.name == name;
+            const bool live = ctx.focus.roomStatus(name).has_value();
             if (!*stored && !live) return common::Error(404, "no conference named " + name);
             auto rows = ctx.store.listRecordings(name, offset, limit);
             if (!rows) return rows.error();

@@ -11,21 +11,19 @@
 
 namespace parley::as::api {
 
-// Adds a route whose handler runs only when the guard admits the request.
+// Adds a route whose handler runs only when the API's door (its ApiGuard) admits the request.
 class GuardedRoutes {
 public:
-    GuardedRoutes(common::HttpRouter& router, std::shared_ptr<ApiGuard> guard)
-        : router_(router), guard_(std::move(guard)) {}
+    GuardedRoutes(common::HttpRouter& router, ApiDoor door) : router_(router), door_(std::move(door)) {}
     void add(const std::string& method, const std::string& pattern, common::HttpHandler handler) {
-        router_.add(method, pattern, [guard = guard_, handler = std::move(handler)](const common::HttpRequest& r) {
-            if (auto refused = guard->admit(r)) return std::move(*refused);
-            return handler(r);
-        });
+        router_.add(method, pattern, door_(std::move(handler)));
     }
+    common::HttpRouter& router() { return router_; }
+    const ApiDoor& door() const { return door_; }
 
 private:
     common::HttpRouter& router_;
-    std::shared_ptr<ApiGuard> guard_;
+    ApiDoor door_;
 };
 
 // A room name as the store accepts it: [A-Za-z0-9._~-]{1,64}.

@@ -56,7 +56,7 @@ std::string callsJson(const std::vector<apps::CallInfo>& calls) {
 }
 
 void addCallRoutes(common::HttpRouter& router, common::EventLoop& loop, apps::CallScripts& scripts,
-                   const std::function<common::HttpHandler(common::HttpHandler)>& guard,
+                   const common::HttpGuard& guard,
                    common::Duration loopTimeout) {
     // Every route behind the API's token and rate checks.
     auto add = [&router, &guard](const std::string& method, const std::string& pattern, common::HttpHandler h) {

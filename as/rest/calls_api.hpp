@@ -29,7 +29,7 @@ std::string callsJson(const std::vector<apps::CallInfo>& calls);
 
 // `guard` wraps every handler (the REST API's ApiDoor: bearer tokens, rate limit); empty: none.
 void addCallRoutes(common::HttpRouter& router, common::EventLoop& loop, apps::CallScripts& scripts,
-                   const std::function<common::HttpHandler(common::HttpHandler)>& guard,
+                   const common::HttpGuard& guard,
                    common::Duration loopTimeout = std::chrono::seconds(2));
 
 }  // namespace parley::as

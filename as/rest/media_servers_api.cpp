@@ -52,8 +52,9 @@ std::string mediaServersJson(const std::vector<MediaServerStatus>& servers) {
 }
 
 void addMediaServerRoutes(common::HttpRouter& router, common::EventLoop& loop,
-                          MediaServerRegistry& registry, common::Duration loopTimeout) {
-    router.add("GET", "/v1/media-servers", [&loop, &registry, loopTimeout](const common::HttpRequest&) {
+                          MediaServerRegistry& registry, common::Duration loopTimeout,
+                          const common::HttpGuard& guard) {
+    common::HttpHandler handler = [&loop, &registry, loopTimeout](const common::HttpRequest&) {
         // The JSON is built on the loop thread too: nothing loop-owned crosses threads.
         auto body = common::callOnLoop(
             loop, [&registry] { return mediaServersJson(registry.statuses()); }, loopTimeout);
@@ -62,7 +63,8 @@ void addMediaServerRoutes(common::HttpRouter& router, common::EventLoop& loop,
                                                "the signalling loop did not answer in time");
         }
         return common::HttpResponse::json(200, std::move(*body));
-    });
+    };
+    router.add("GET", "/v1/media-servers", guard ? guard(std::move(handler)) : std::move(handler));
 }
 
 }  // namespace parley::as

@@ -26,8 +26,10 @@ std::string formatUtc(std::chrono::system_clock::time_point t);
 
 std::string mediaServersJson(const std::vector<MediaServerStatus>& servers);
 
+// GET /v1/media-servers; `guard` (the REST API's token and rate checks) wraps the handler.
 void addMediaServerRoutes(common::HttpRouter& router, common::EventLoop& loop,
                           MediaServerRegistry& registry,
-                          common::Duration loopTimeout = std::chrono::seconds(2));
+                          common::Duration loopTimeout = std::chrono::seconds(2),
+                          const common::HttpGuard& guard = {});
 
 }  // namespace parley::as

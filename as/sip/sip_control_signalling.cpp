@@ -80,13 +80,6 @@ void AsSipHandler::onIncomingInvite(const sip::DialogRef& dialog, const sip::Sip
     (void)dialog->respond(404, "No Such Conference");
 }
 
-void AsSipHandler::onInviteResponse(const sip::DialogRef& dialog, const sip::SipMessage& response) {
-    if (response.status >= 200 && response.status < 300) {
-        PARLEY_LOG_DEBUG(log(), "2xx on abandoned dialog " << dialog->callId() << ": BYE");
-        (void)dialog->hangup();
-    }
-}
-
 void AsSipHandler::onTerminated(const sip::DialogRef& dialog, int status, const std::string& reason) {
     PARLEY_LOG_DEBUG(log(), "dialog " << dialog->callId() << " over: " << status << " " << reason);
 }

@@ -2,7 +2,8 @@
 // SipControlSignalling: ControlSignalling (as/msclient/control_signalling.hpp) over the
 // project's SIP stack (proto::sip). Each control dialog gets its own SipHandler that turns
 // the dialog's events into ControlDialogHandler calls; once hung up, the dialog's leftover
-// events go to the stack's handler (AsSipHandler), which ends any dialog nobody owns.
+// events go to the stack's handler, which has nothing left to do with them: a 2xx that
+// crosses our CANCEL is ACKed and ended with BYE by proto/sip itself.
 //
 // Contracts: loop thread only; the SipStack must outlive this object, and every
 // ControlDialog it made may outlive neither (a dialog outliving the stack is harmless: its
@@ -17,15 +18,13 @@
 
 namespace parley::as {
 
-// The stack-wide SIP handler of parley-as for what no control dialog claims.
+// The stack-wide SIP handler of an AS that serves no calls (the benchmarks' and tests'
+// control-channel-only AS; parley-as itself runs the Focus).
 class AsSipHandler final : public proto::sip::SipHandler {
 public:
-    // parley-as serves no calls of its own yet (conferences come with the focus): 404.
+    // No conference service here: 404.
     void onIncomingInvite(const proto::sip::DialogRef& dialog,
                           const proto::sip::SipMessage& invite) override;
-    // A 2xx reaching a dialog whose owner already hung up (a CANCEL crossed the 200): BYE.
-    void onInviteResponse(const proto::sip::DialogRef& dialog,
-                          const proto::sip::SipMessage& response) override;
     void onTerminated(const proto::sip::DialogRef& dialog, int status,
                       const std::string& reason) override;
 };

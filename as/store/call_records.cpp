@@ -215,10 +215,7 @@ Status RoomStore::putRecording(const RecordingRecord& r) {
 
 Result<std::optional<RecordingRecord>> RoomStore::findRecording(std::string_view id) const {
     return guarded(*db_, [&]() -> Result<std::optional<RecordingRecord>> {
-        auto rows = readRecordings(*db_, " WHERE id = ?", {std::string(id)});
-        if (!rows) return rows.error();
-        if (rows->empty()) return std::optional<RecordingRecord>();
-        return std::optional<RecordingRecord>(std::move(rows->front()));
+        return firstRow(readRecordings(*db_, " WHERE id = ?", {std::string(id)}));
     });
 }
 

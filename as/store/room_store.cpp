@@ -317,10 +317,7 @@ Result<std::vector<RoomConfig>> readRooms(RoomStore::Db& db, const std::string& 
 
 Result<std::optional<RoomConfig>> RoomStore::find(std::string_view name) const {
     return guarded(*db_, [&]() -> Result<std::optional<RoomConfig>> {
-        auto rooms = readRooms(*db_, " WHERE name = ?", {std::string(name)});
-        if (!rooms) return rooms.error();
-        if (rooms->empty()) return std::optional<RoomConfig>();
-        return std::optional<RoomConfig>(std::move(rooms->front()));
+        return firstRow(readRooms(*db_, " WHERE name = ?", {std::string(name)}));
     });
 }
 

@@ -238,10 +238,7 @@ Status RoomStore::putRoute(const RouteConfig& route) {
 
 Result<std::optional<RouteConfig>> RoomStore::findRoute(std::string_view id) const {
     return guarded(*db_, [&]() -> Result<std::optional<RouteConfig>> {
-        auto routes = readRoutes(*db_, " WHERE id = ?", {std::string(id)});
-        if (!routes) return routes.error();
-        if (routes->empty()) return std::optional<RouteConfig>();
-        return std::optional<RouteConfig>(std::move(routes->front()));
+        return firstRow(readRoutes(*db_, " WHERE id = ?", {std::string(id)}));
     });
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <optional>
 #include <vector>
 
 #include <Poco/Data/Session.h>
@@ -60,6 +61,14 @@ auto guarded(const RoomStore::Db& db, F&& f) -> decltype(f()) {
     } catch (const std::exception& e) {
         return db.failure(e.what());
     }
+}
+
+// The one row a lookup by key found, or nullopt; errors pass through.
+template <typename T>
+common::Result<std::optional<T>> firstRow(common::Result<std::vector<T>> rows) {
+    if (!rows) return rows.error();
+    if (rows->empty()) return std::optional<T>();
+    return std::optional<T>(std::move(rows->front()));
 }
 
 // Times as stored: microseconds since the Unix epoch.
