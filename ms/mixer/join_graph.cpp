@@ -265,21 +265,60 @@ Status JoinGraph::addConnection(std::string id, std::vector<MediaStream> streams
     std::sort(streams.begin(), streams.end());
     streams.erase(std::unique(streams.begin(), streams.end()), streams.end());
     Connection c{id, std::move(streams)};
+    touch(id);
     connections_.emplace(std::move(id), std::move(c));
     ++revision_;
     return {};
 }
 
+const JoinGraph::IdSet& JoinGraph::neighbours(std::string_view id) const {
+    static const IdSet kNone;
+    auto it = adjacent_.find(id);
+    return it == adjacent_.end() ? kNone : it->second;
+}
+
+std::vector<std::string> JoinGraph::takeTouched() {
+    std::vector<std::string> out(std::make_move_iterator(touched_.ids.begin()),
+                                 std::make_move_iterator(touched_.ids.end()));
+    touched_.ids.clear();
+    return out;
+}
+
+void JoinGraph::link(const std::string& a, const std::string& b) {
+    adjacent_[a].insert(b);
+    adjacent_[b].insert(a);
+    touch(a);
+    touch(b);
+}
+
+void JoinGraph::unlink(const std::string& a, const std::string& b) {
+    for (const auto& [from, to] : {std::pair{&a, &b}, std::pair{&b, &a}}) {
+        auto it = adjacent_.find(*from);
+        if (it == adjacent_.end()) continue;
+        it->second.erase(*to);
+        if (it->second.empty()) adjacent_.erase(it);
+    }
+    touch(a);
+    touch(b);
+}
+
 std::vector<UnjoinNotice> JoinGraph::dropJoinsOf(std::string_view id) {
     std::vector<UnjoinNotice> notices;
-    for (auto it = joins_.begin(); it != joins_.end();) {
-        if (it->second.involves(id)) {
-            if (!isInternalId(it->second.id1) && !isInternalId(it->second.id2))
-                notices.push_back(UnjoinNotice{it->second.id1, it->second.id2, kUnjoinTerminated});
-            it = joins_.erase(it);
-        } else {
-            ++it;
-        }
+    touch(id);
+    // In id order of the other side: the order of the joins' keys among this entity's.
+    const IdSet others = neighbours(id);
+    std::vector<JoinKey> keys;
+    keys.reserve(others.size());
+    for (const auto& other : others) keys.push_back(keyOf(id, other));
+    std::sort(keys.begin(), keys.end());
+    for (const JoinKey& key : keys) {
+        auto it = joins_.find(key);
+        if (it == joins_.end()) continue;
+        if (!isInternalId(it->second.id1) && !isInternalId(it->second.id2))
+            notices.push_back(UnjoinNotice{it->second.id1, it->second.id2, kUnjoinTerminated});
+        const Join gone = std::move(it->second);
+        joins_.erase(it);
+        unlink(gone.id1, gone.id2);
     }
     return notices;
 }
@@ -332,6 +371,7 @@ Result<std::string> JoinGraph::createConference(const ConferenceRequest& request
     c.config.n = request.n;
     c.config.activeTalkersInterval =
         std::max(request.activeTalkersInterval, std::chrono::seconds{0});
+    touch(id);
     conferences_.emplace(id, std::move(c));
     ++revision_;
     return id;
@@ -349,6 +389,7 @@ Status JoinGraph::modifyConference(std::string_view id, const ConferenceChange& 
         cfg.activeTalkersInterval =
             std::max(*change.activeTalkersInterval, std::chrono::seconds{0});
     }
+    touch(id);
     ++revision_;
     return {};
 }
@@ -362,6 +403,7 @@ Result<ConferenceTeardown> JoinGraph::destroyConference(std::string_view id,
     ConferenceTeardown teardown;
     teardown.unjoins = dropJoinsOf(id);
     teardown.exit = ConferenceExitNotice{it->first, exitStatus};
+    touch(id);
     conferences_.erase(it);
     ++revision_;
     return teardown;
@@ -381,10 +423,8 @@ bool JoinGraph::conferencesLinked(std::string_view from, std::string_view to) co
         const std::string here = queue.front();
         queue.pop_front();
         if (here == to) return true;
-        for (const auto& [key, j] : joins_) {
-            if (j.kind1 != EntityKind::conference || j.kind2 != EntityKind::conference) continue;
-            if (!j.involves(here)) continue;
-            const std::string& next = j.other(here);
+        for (const std::string& next : neighbours(here)) {
+            if (!hasConference(next)) continue;
             if (seen.insert(next).second) queue.push_back(next);
         }
     }
@@ -409,8 +449,9 @@ Status JoinGraph::checkCapacity(const std::string& conferenceId, const JoinKey& 
         talkers += in ? 1 : 0;
         listeners += out ? 1 : 0;
     };
-    for (const auto& [k, j] : joins_) {
-        if (k != key && j.involves(conferenceId)) tally(j);
+    for (const std::string& other : neighbours(conferenceId)) {
+        auto it = joins_.find(keyOf(conferenceId, other));
+        if (it != joins_.end() && it->first != key) tally(it->second);
     }
     if (candidate != nullptr) tally(*candidate);
     const ConferenceConfig& cfg = conferences_.find(conferenceId)->second.config;
@@ -471,6 +512,7 @@ Status JoinGraph::join(std::string_view id1, std::string_view id2,
         if (e->kind != EntityKind::conference) continue;
         if (auto st = checkCapacity(e->id, key, &j); !st) return st;
     }
+    link(j.id1, j.id2);
     joins_.emplace(key, std::move(j));
     ++revision_;
     return {};
@@ -515,6 +557,8 @@ Status JoinGraph::modifyJoin(std::string_view id1, std::string_view id2,
         if (kind != EntityKind::conference) continue;
         if (auto st = checkCapacity(id, it->first, &next); !st) return st;
     }
+    touch(next.id1);
+    touch(next.id2);
     it->second = std::move(next);
     ++revision_;
     return {};
@@ -528,6 +572,7 @@ Result<std::optional<UnjoinNotice>> JoinGraph::unjoin(std::string_view id1, std:
     const UnjoinNotice notice{it->second.id1, it->second.id2, kUnjoinRequested};
     if (streams.empty()) {
         joins_.erase(it);
+        unlink(notice.id1, notice.id2);
         ++revision_;
         return std::optional<UnjoinNotice>(notice);
     }
@@ -552,8 +597,11 @@ Result<std::optional<UnjoinNotice>> JoinGraph::unjoin(std::string_view id1, std:
         if (whole || (!s->forward.active && !s->backward.active)) next.streams.erase(s);
     }
     ++revision_;
+    touch(next.id1);
+    touch(next.id2);
     if (next.streams.empty()) {
         joins_.erase(it);
+        unlink(notice.id1, notice.id2);
         return std::optional<UnjoinNotice>(notice);
     }
     it->second = std::move(next);
@@ -574,10 +622,9 @@ Result<JoinGraph::ConferenceView> JoinGraph::conferenceView(std::string_view id)
         return Error(status::kConferenceNotFound, "conference " + quoted(id) + " does not exist");
     }
     ConferenceView v{it->first, it->second.config, {}};
-    for (const auto& [key, j] : joins_) {
-        if (j.involves(id) && !isInternalId(j.other(id))) v.participants.push_back(j.other(id));
+    for (const std::string& other : neighbours(id)) {  // sorted
+        if (!isInternalId(other)) v.participants.push_back(other);
     }
-    std::sort(v.participants.begin(), v.participants.end());
     return v;
 }
 

@@ -47,12 +47,19 @@
 // - Generated conference ids are "<prefix><8 hex digits>", unique among conferences and
 //   connections.
 //
+// - Change tracking: every successful change records the ids it touched (the entities it
+//   created, changed or removed, both ends of a join it made, changed or removed, and every
+//   neighbour of a removed entity); takeTouched() hands them over and forgets them, so the
+//   media plane re-plans only the groups of joined entities that changed. neighbours() lists
+//   the entities joined to one (kept with the joins: no walk over every join).
+//
 // Not thread-safe: owned by the control thread; mix plans are built from it (mix_plan.hpp).
 
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -141,14 +148,26 @@ class JoinGraph {
     }
     const std::map<JoinKey, Join>& joins() const { return joins_; }
     const Join* findJoin(std::string_view a, std::string_view b) const;
+    using IdSet = std::set<std::string, std::less<>>;
+    // The entities joined to `id` (empty when none or unknown).
+    const IdSet& neighbours(std::string_view id) const;
+    // The ids touched since the last call, sorted, each once.
+    std::vector<std::string> takeTouched();
     bool hasConference(std::string_view id) const { return conferences_.count(id) != 0; }
     bool hasConnection(std::string_view id) const { return connections_.count(id) != 0; }
     // Bumped by every successful change: a new mix plan is due when it moves.
     std::uint64_t revision() const { return revision_; }
 
+    // The same entities and joins (and generated-id state); pending touched ids do not count.
     bool operator==(const JoinGraph&) const = default;
 
   private:
+    // Touched ids are bookkeeping for the plan, not part of the graph's value.
+    struct Touched {
+        IdSet ids;
+        bool operator==(const Touched&) const { return true; }
+    };
+
     struct Entity {
         std::string id;
         EntityKind kind;
@@ -168,6 +187,9 @@ class JoinGraph {
     common::Status checkCapacity(const std::string& conferenceId, const JoinKey& key,
                                  const Join* candidate) const;
     std::string generateId();
+    void link(const std::string& a, const std::string& b);
+    void unlink(const std::string& a, const std::string& b);
+    void touch(std::string_view id) { touched_.ids.emplace(id); }
 
     std::string prefix_;
     std::uint64_t nextId_ = 1;
@@ -175,6 +197,8 @@ class JoinGraph {
     std::map<std::string, Conference, std::less<>> conferences_;
     std::map<std::string, Connection, std::less<>> connections_;
     std::map<JoinKey, Join> joins_;
+    std::map<std::string, IdSet, std::less<>> adjacent_;  // both directions, per join
+    Touched touched_;
 };
 
 }  // namespace parley::ms::mixer

@@ -58,30 +58,37 @@ std::vector<MixPlan::Feed> orderFeeds(const std::vector<MixPlan::Feed>& feeds) {
     return out;
 }
 
-}  // namespace
-
-MixPlan MixPlan::build(const JoinGraph& graph) {
+// The plan of `connections` and `conferences` (sorted ids) from `joins` (in key order),
+// every join between two of the entities given.
+MixPlan assemble(const JoinGraph& graph, const std::vector<std::string_view>& connections,
+                 const std::vector<const JoinGraph::Conference*>& conferences,
+                 const std::vector<const JoinGraph::Join*>& joins) {
+    using Conference = MixPlan::Conference;
+    using Participant = MixPlan::Participant;
+    using Feed = MixPlan::Feed;
+    using Route = MixPlan::Route;
     MixPlan plan;
     plan.revision = graph.revision();
     std::map<std::string_view, std::size_t> connIndex;
-    for (const auto& [id, c] : graph.connections()) {
+    for (std::string_view id : connections) {
         connIndex.emplace(id, plan.connections.size());
-        plan.connections.push_back(id);
+        plan.connections.emplace_back(id);
     }
     plan.routes.resize(plan.connections.size());
     std::map<std::string_view, std::size_t> confIndex;
-    for (const auto& [id, c] : graph.conferences()) {
-        confIndex.emplace(id, plan.conferences.size());
+    for (const JoinGraph::Conference* c : conferences) {
+        confIndex.emplace(c->id, plan.conferences.size());
         Conference conf;
-        conf.id = id;
-        conf.policy = MixPolicy{c.config.mixType, c.config.n};
-        conf.activeTalkersInterval = c.config.activeTalkersInterval;
+        conf.id = c->id;
+        conf.policy = MixPolicy{c->config.mixType, c->config.n};
+        conf.activeTalkersInterval = c->config.activeTalkersInterval;
         plan.conferences.push_back(std::move(conf));
     }
 
     // Participants first (slots), then feeds and routes that refer to them.
     std::map<std::pair<std::size_t, std::string_view>, std::size_t> slotOf;  // (conf, id) -> slot
-    for (const auto& [key, j] : graph.joins()) {
+    for (const JoinGraph::Join* jp : joins) {
+        const JoinGraph::Join& j = *jp;
         for (int side = 0; side < 2; ++side) {
             const std::string& confId = side == 0 ? j.id1 : j.id2;
             const EntityKind kind = side == 0 ? j.kind1 : j.kind2;
@@ -104,7 +111,8 @@ MixPlan MixPlan::build(const JoinGraph& graph) {
     }
 
     std::vector<Feed> feeds;
-    for (const auto& [key, j] : graph.joins()) {
+    for (const JoinGraph::Join* jp : joins) {
+        const JoinGraph::Join& j = *jp;
         if (j.kind1 == EntityKind::conference && j.kind2 == EntityKind::conference) {
             const std::size_t a = confIndex.at(j.id1);
             const std::size_t b = confIndex.at(j.id2);
@@ -163,6 +171,50 @@ MixPlan MixPlan::build(const JoinGraph& graph) {
         plan.conferences[feed.to].participants[slot].feedIn = f;
     }
     return plan;
+}
+
+}  // namespace
+
+MixPlan MixPlan::build(const JoinGraph& graph) {
+    std::vector<std::string_view> connections;
+    connections.reserve(graph.connections().size());
+    for (const auto& [id, c] : graph.connections()) connections.push_back(id);
+    std::vector<const JoinGraph::Conference*> conferences;
+    conferences.reserve(graph.conferences().size());
+    for (const auto& [id, c] : graph.conferences()) conferences.push_back(&c);
+    std::vector<const JoinGraph::Join*> joins;
+    joins.reserve(graph.joins().size());
+    for (const auto& [key, j] : graph.joins()) joins.push_back(&j);
+    return assemble(graph, connections, conferences, joins);
+}
+
+MixPlan MixPlan::buildGroup(const JoinGraph& graph, const std::vector<std::string>& ids) {
+    std::vector<std::string_view> connections;
+    std::vector<const JoinGraph::Conference*> conferences;
+    std::vector<std::pair<JoinGraph::JoinKey, const JoinGraph::Join*>> keyed;
+    for (const std::string& id : ids) {
+        if (graph.hasConnection(id)) {
+            connections.push_back(id);
+        } else if (auto it = graph.conferences().find(id); it != graph.conferences().end()) {
+            conferences.push_back(&it->second);
+        } else {
+            continue;
+        }
+        for (const std::string& other : graph.neighbours(id)) {
+            if (other < id) continue;  // each join once, from its smaller id
+            if (const JoinGraph::Join* j = graph.findJoin(id, other))
+                keyed.emplace_back(JoinGraph::JoinKey{id, other}, j);
+        }
+    }
+    std::sort(connections.begin(), connections.end());
+    std::sort(conferences.begin(), conferences.end(),
+              [](const auto* a, const auto* b) { return a->id < b->id; });
+    std::sort(keyed.begin(), keyed.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<const JoinGraph::Join*> joins;
+    joins.reserve(keyed.size());
+    for (const auto& [key, j] : keyed) joins.push_back(j);
+    return assemble(graph, connections, conferences, joins);
 }
 
 std::optional<std::size_t> MixPlan::connectionIndex(std::string_view id) const {

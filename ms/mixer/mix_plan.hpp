@@ -92,6 +92,11 @@ struct MixPlan {
     std::uint64_t revision = 0;              // the graph's revision it was built from
 
     static MixPlan build(const JoinGraph& graph);
+    // The plan of one group of joined entities: `ids` names every entity of a connected part
+    // of the graph (connections and conferences, any order, each once); only the joins among
+    // them are read, through JoinGraph::neighbours(), so the cost follows the group, not the
+    // graph. Equal to the part of build(graph) that concerns the group.
+    static MixPlan buildGroup(const JoinGraph& graph, const std::vector<std::string>& ids);
 
     std::optional<std::size_t> connectionIndex(std::string_view id) const;
     std::optional<std::size_t> conferenceIndex(std::string_view id) const;

@@ -1,9 +1,10 @@
 #include "ms/plane/media_plane.hpp"
 
+#include <deque>
+#include <set>
 #include <sstream>
 
 #include "common/log.hpp"
-#include "ms/plane/plan_split.hpp"
 #include "proto/packages/ivr/status.hpp"
 
 namespace parley::ms::plane {
@@ -51,7 +52,7 @@ MediaPlane::MediaPlane(common::EventLoop& control, MediaPlaneConfig config)
     for (std::size_t w = 0; w < config_.workers; ++w) {
         workers_.push_back(std::make_unique<MediaWorker>(w, eventsFor(w), config_.noMediaTimeout));
     }
-    posted_.resize(workers_.size());
+    legLoad_.assign(workers_.size(), 0);
 }
 
 MediaPlane::~MediaPlane() {
@@ -140,7 +141,7 @@ common::Status MediaPlane::addLeg(const std::string& id, rtp::PortPair ports,
     leg->digitsOut = params.telephoneEvent();
     Leg record;
     record.key = leg->key;
-    record.worker = leastLoaded(legWorkers_, workers_.size());
+    record.worker = leastLoaded(legLoad_);
     record.owner = options.owner;
     record.hangUp = std::move(options.hangUp);
     record.peer = std::move(options.peer);
@@ -149,7 +150,7 @@ common::Status MediaPlane::addLeg(const std::string& id, rtp::PortPair ports,
         "leg " << id << " (" << record.peer << "): RTP port " << leg->rtp->localRtpPort() << " -> "
                << params.remoteRtp.toString() << ", worker " << record.worker
                << (record.owner ? ", channel #" + std::to_string(record.owner) : std::string()));
-    legWorkers_[id] = record.worker;
+    placeLeg(id, record.worker);
     workers_[record.worker]->adopt(std::move(leg));
     legs_.emplace(id, std::move(record));
     ++counters_.legsCreated;
@@ -172,7 +173,7 @@ void MediaPlane::removeLeg(const std::string& id) {
     if (it == legs_.end()) return;
     Leg record = std::move(it->second);
     legs_.erase(it);
-    legWorkers_.erase(id);
+    forgetLeg(id);
     if (record.pendingRunner) record.pendingRunner->targetGone(common::Clock::now());
     auto notices = graph_.removeConnection(id);
     // In transit: the leg is dropped when it comes back through the control thread.
@@ -238,75 +239,137 @@ void MediaPlane::onDropped(const std::string& id, const rtp::RtpCounters& c) {
 
 // --- graph --------------------------------------------------------------------------------
 
+void MediaPlane::placeLeg(const std::string& id, std::size_t worker) {
+    auto [it, added] = legWorkers_.try_emplace(id, worker);
+    if (!added) {
+        if (it->second < legLoad_.size()) --legLoad_[it->second];
+        it->second = worker;
+    }
+    ++legLoad_[worker];
+}
+
+void MediaPlane::forgetLeg(const std::string& id) {
+    auto it = legWorkers_.find(id);
+    if (it == legWorkers_.end()) return;
+    if (it->second < legLoad_.size()) --legLoad_[it->second];
+    legWorkers_.erase(it);
+}
+
 void MediaPlane::commit() {
     if (graph_.revision() == committedRevision_) return;
     committedRevision_ = graph_.revision();
+    const std::vector<std::string> touched = graph_.takeTouched();
+    const std::size_t nw = workers_.size();
 
     // Conferences: forget the destroyed ones, place the new ones.
-    for (auto it = conferenceWorkers_.begin(); it != conferenceWorkers_.end();) {
-        if (!graph_.hasConference(it->first)) {
-            conferenceOwners_.erase(it->first);
-            it = conferenceWorkers_.erase(it);
-        } else {
-            ++it;
+    for (const std::string& id : touched) {
+        const bool exists = graph_.hasConference(id);
+        auto it = conferenceWorkers_.find(id);
+        if (it != conferenceWorkers_.end() && !exists) {
+            conferenceOwners_.erase(id);
+            conferenceWorkers_.erase(it);
+        } else if (it == conferenceWorkers_.end() && exists) {
+            conferenceWorkers_.emplace(id, leastLoaded(legLoad_));
         }
-    }
-    for (const auto& [id, conf] : graph_.conferences()) {
-        if (!conferenceWorkers_.count(id))
-            conferenceWorkers_.emplace(id, leastLoaded(legWorkers_, workers_.size()));
     }
 
     checkDialogTargets();
 
-    // Co-location: move what must move.
-    for (const Move& m : colocate(graph_, legWorkers_, conferenceWorkers_)) {
-        auto it = legs_.find(m.id);
-        if (it == legs_.end()) continue;
-        Leg& record = it->second;
-        PARLEY_LOG_DEBUG(log(), "leg " << m.id << ": worker " << m.from << " -> " << m.to);
-        if (!record.inTransit) {
-            workers_[record.worker]->release(record.key);
-            record.inTransit = true;
+    // The groups the change touched, as they were: they are found again from their members.
+    std::map<std::string, std::size_t> oldGroups;  // key -> worker
+    std::set<std::string> seeds;
+    auto exists = [&](const std::string& id) {
+        return graph_.hasConnection(id) || graph_.hasConference(id);
+    };
+    for (const std::string& id : touched) {
+        if (exists(id)) seeds.insert(id);
+        auto g = groupOf_.find(id);
+        if (g == groupOf_.end() || oldGroups.count(g->second)) continue;
+        auto group = groups_.find(g->second);
+        if (group == groups_.end()) continue;
+        oldGroups.emplace(group->first, group->second.worker);
+        for (const std::string& m : group->second.members) {
+            if (exists(m)) seeds.insert(m);
         }
-        record.worker = m.to;  // where onReturned() will send it
+    }
+    for (const auto& [key, w] : oldGroups) {
+        for (const std::string& m : groups_.at(key).members) groupOf_.erase(m);
+        groups_.erase(key);
     }
 
-    // Plans.
-    const mixer::MixPlan full = mixer::MixPlan::build(graph_);
-    std::vector<std::size_t> connW(full.connections.size(), workers_.size());
-    for (std::size_t i = 0; i < full.connections.size(); ++i) {
-        auto it = legWorkers_.find(full.connections[i]);
-        if (it != legWorkers_.end()) connW[i] = it->second;
-    }
-    std::vector<std::size_t> confW(full.conferences.size(), workers_.size());
-    for (std::size_t c = 0; c < full.conferences.size(); ++c) {
-        auto it = conferenceWorkers_.find(full.conferences[c].id);
-        if (it != conferenceWorkers_.end()) confW[c] = it->second;
-    }
-    SplitResult split = splitPlan(full, connW, confW, workers_.size());
-    if (split.cut)
-        PARLEY_LOG_WARN(log(), "mix plan: " << split.cut << " cross-worker references dropped");
-    for (std::size_t w = 0; w < workers_.size(); ++w) {
-        mixer::MixPlan& p = split.plans[w];
-        // Equal but for the revision: nothing to tell the worker.
-        p.revision = posted_[w].revision;
-        if (p == posted_[w]) continue;
-        p.revision = full.revision;
-        posted_[w] = p;
+    // The groups as they are now: placed, planned.
+    std::vector<std::vector<GroupPlan>> plans(nw);
+    std::set<std::string, std::less<>> visited;
+    for (const std::string& seed : seeds) {
+        if (visited.count(seed)) continue;
+        std::vector<std::string> members{seed};
+        visited.insert(seed);
+        for (std::size_t i = 0; i < members.size(); ++i) {
+            for (const std::string& next : graph_.neighbours(members[i])) {
+                if (visited.insert(next).second) members.push_back(next);
+            }
+        }
+        std::string key;
+        bool hasConference = false;
+        std::vector<GroupMember> where;
+        where.reserve(members.size());
+        for (const std::string& m : members) {
+            const bool conference = graph_.hasConference(m);
+            if (conference && (!hasConference || m < key)) key = m;
+            if (!conference && !hasConference && (key.empty() || m < key)) key = m;
+            hasConference = hasConference || conference;
+            const WorkerOf& map = conference ? conferenceWorkers_ : legWorkers_;
+            auto w = map.find(m);
+            where.push_back({w == map.end() ? nw : w->second, !conference});
+        }
+        // A lone connection has nothing to mix: no group, silence.
+        if (!hasConference && members.size() == 1 && graph_.neighbours(seed).empty()) continue;
+        const std::size_t target = groupWorker(where, nw, leastLoaded(legLoad_));
+        for (const std::string& m : members) {
+            if (graph_.hasConference(m)) {
+                conferenceWorkers_[m] = target;
+                continue;
+            }
+            auto it = legs_.find(m);
+            if (it == legs_.end() || it->second.worker == target) continue;
+            Leg& record = it->second;
+            PARLEY_LOG_DEBUG(log(), "leg " << m << ": worker " << record.worker << " -> " << target);
+            if (!record.inTransit) {
+                workers_[record.worker]->release(record.key);
+                record.inTransit = true;
+            }
+            record.worker = target;  // where onReturned() will send it
+            placeLeg(m, target);
+        }
+        mixer::MixPlan plan = mixer::MixPlan::buildGroup(graph_, members);
         if (log().debug()) {
             std::ostringstream os;
-            for (const auto& c : p.conferences) {
+            for (const auto& c : plan.conferences) {
                 os << " [" << c.id << ":";
                 for (const auto& part : c.participants)
                     os << " " << part.id << (part.sends ? "+" : "-") << part.input.gainDb;
                 os << "]";
             }
-            for (const auto& f : p.feeds) os << " feed " << f.from << "->" << f.to;
-            for (std::size_t i = 0; i < p.connections.size(); ++i)
-                os << " " << p.connections[i] << "<" << p.routes[i].size();
-            PARLEY_LOG_DEBUG(log(), "worker " << w << " plan r" << p.revision << ":" << os.str());
+            for (const auto& f : plan.feeds) os << " feed " << f.from << "->" << f.to;
+            for (std::size_t i = 0; i < plan.connections.size(); ++i)
+                os << " " << plan.connections[i] << "<" << plan.routes[i].size();
+            PARLEY_LOG_DEBUG(log(), "worker " << target << " group " << key << " r"
+                                              << plan.revision << ":" << os.str());
         }
-        workers_[w]->applyPlan(std::move(p));
+        for (const std::string& m : members) groupOf_[m] = key;
+        groups_[key] = Group{target, std::move(members)};
+        plans[target].push_back(GroupPlan{key, std::move(plan)});
+    }
+
+    // Groups gone from a worker: dissolved, renamed by a merge, or moved.
+    std::vector<std::vector<std::string>> gone(nw);
+    for (const auto& [key, w] : oldGroups) {
+        auto now = groups_.find(key);
+        if (now == groups_.end() || now->second.worker != w) gone[w].push_back(key);
+    }
+    for (std::size_t w = 0; w < nw; ++w) {
+        if (gone[w].empty() && plans[w].empty()) continue;
+        workers_[w]->applyPlans(std::move(gone[w]), std::move(plans[w]));
         ++counters_.plansPosted;
     }
 }
@@ -374,9 +437,8 @@ common::Status MediaPlane::startDialog(const std::string& dialogId, bool onConfe
     record.dialogId = dialogId;
     record.dialogConference = target;
     auto cw = conferenceWorkers_.find(target);
-    record.worker = cw != conferenceWorkers_.end() ? cw->second
-                                                   : leastLoaded(legWorkers_, workers_.size());
-    legWorkers_[legId] = record.worker;
+    record.worker = cw != conferenceWorkers_.end() ? cw->second : leastLoaded(legLoad_);
+    placeLeg(legId, record.worker);
     workers_[record.worker]->adopt(std::move(leg));
     legs_.emplace(legId, std::move(record));
     dialogs_.emplace(dialogId, legId);
@@ -407,7 +469,10 @@ std::optional<std::string> MediaPlane::dialogTarget(const std::string& dialogId)
 }
 
 void MediaPlane::checkDialogTargets() {
-    for (auto& [id, record] : legs_) {
+    for (const auto& [dialogId, legId] : dialogs_) {
+        auto it = legs_.find(legId);
+        if (it == legs_.end()) continue;
+        Leg& record = it->second;
         if (!record.internal || record.goneSent || graph_.hasConference(record.dialogConference))
             continue;
         record.goneSent = true;
@@ -428,7 +493,7 @@ void MediaPlane::onDialogEnded(ivr::DialogEnd end) {
             if (it->second.internal) {
                 Leg record = std::move(it->second);
                 legs_.erase(it);
-                legWorkers_.erase(legId);
+                forgetLeg(legId);
                 (void)graph_.removeConnection(legId);
                 if (!record.inTransit) workers_[record.worker]->drop(record.key);
                 commit();
@@ -485,9 +550,7 @@ std::vector<mixer::UnjoinNotice> MediaPlane::unjoinAll(const std::string& id) {
         return it == graph_.connections().end() ? nullptr : &it->second;
     }();
     if (!conn) return {};
-    bool joined = false;
-    for (const auto& [key, j] : graph_.joins()) joined = joined || j.involves(id);
-    if (!joined) return {};
+    if (graph_.neighbours(id).empty()) return {};
     std::vector<mixer::MediaStream> streams = conn->streams;
     auto notices = graph_.removeConnection(id);
     (void)graph_.addConnection(id, std::move(streams));

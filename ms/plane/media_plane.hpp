@@ -9,9 +9,16 @@
 //   plane.removeLeg(connId);                       // SIP side: the media dialog ended
 //
 // Contract (control thread only, except where a member says otherwise):
-// - Every change of the graph is followed by commit(): it restores the co-location rule
-//   (placement.hpp: joined entities on one worker, moving the smaller side's legs), builds
-//   the mix plan, splits it per worker and posts each worker the plan that changed.
+// - Every change of the graph is followed by commit(). It works on the groups of joined
+//   entities that the change touched (JoinGraph::takeTouched()): it finds those groups again
+//   in the graph, restores the co-location rule for each (placement.hpp: a group on one
+//   worker, moving the smaller side's legs), builds each group's plan (MixPlan::buildGroup)
+//   and posts it to the group's worker, and tells workers about groups that are gone from
+//   them. A group is keyed by its smallest conference id, or by its smallest connection id
+//   when it has no conference, so a conference keeps its key (and its worker's mixer state)
+//   while participants come and go. A connection joined to nothing is in no group and hears
+//   silence. So the cost of a change follows the size of the groups it touched, not the
+//   number of legs on the server.
 // - Legs move between workers by ownership transfer through the control thread: the old
 //   worker unwatches and returns the leg, the plane hands it to the worker the leg belongs
 //   to by then (or drops it when the leg was removed meanwhile). A media update for a leg
@@ -204,7 +211,15 @@ class MediaPlane {
     std::map<std::string, ChannelId, std::less<>> conferenceOwners_;
     WorkerOf legWorkers_;
     WorkerOf conferenceWorkers_;
-    std::vector<mixer::MixPlan> posted_;  // last plan per worker
+    struct Group {
+        std::size_t worker = 0;
+        std::vector<std::string> members;  // connections and conferences
+    };
+    void placeLeg(const std::string& id, std::size_t worker);
+    void forgetLeg(const std::string& id);
+    std::map<std::string, Group, std::less<>> groups_;         // by group key
+    std::map<std::string, std::string, std::less<>> groupOf_;  // entity -> group key
+    std::vector<std::size_t> legLoad_;                         // connections per worker
     std::uint64_t committedRevision_ = ~std::uint64_t{0};
     std::uint64_t nextKey_ = 1;
     PlaneObserver* observer_ = nullptr;

@@ -56,11 +56,13 @@ common::Status MediaWorker::start() {
     if (running_) return {};
     timerFd_ = common::Fd(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
     if (!timerFd_) return common::Error(errno, std::string("timerfd: ") + std::strerror(errno));
+    readyFd_ = common::Fd(::epoll_create1(EPOLL_CLOEXEC));
+    if (!readyFd_) return common::Error(errno, std::string("epoll: ") + std::strerror(errno));
     if (auto st = loop_.watch(timerFd_.get(), common::EventLoop::kReadable,
                               [this](std::uint32_t) { onTimer(); });
         !st)
         return st;
-    // The tick starts with the first leg (rebind()): an empty worker sleeps.
+    // The tick starts with the first leg (legsChanged()): an empty worker sleeps.
     running_ = true;
     thread_ = std::thread([this] {
         pthread_setname_np(pthread_self(), ("parley-media" + std::to_string(index_)).c_str());
@@ -95,7 +97,11 @@ void MediaWorker::stop() {
     // The thread is gone: what it owned is ours now.
     for (auto& [key, leg] : legs_) unwatchLeg(*leg);
     legs_.clear();
+    legsById_.clear();
     order_.clear();
+    groups_.clear();
+    slots_.clear();
+    groupOrder_.clear();
     loop_.unwatch(timerFd_.get());
     legCount_.store(0, std::memory_order_relaxed);
 }
@@ -125,8 +131,12 @@ void MediaWorker::adopt(LegPtr leg) {
         l->noMediaReported = false;
         if (l->dialog && !l->dialog->started()) startRunner(*l, now);
         const std::uint64_t key = l->key;
+        WorkerLeg& leg = *l;
         legs_[key] = std::move(l);
-        rebind();
+        legsById_[leg.id] = &leg;
+        order_.push_back(&leg);
+        bindLeg(leg);
+        legsChanged();
     });
 }
 
@@ -146,9 +156,10 @@ void MediaWorker::drop(std::uint64_t key) {
         if (it == legs_.end()) return;
         LegPtr leg = std::move(it->second);
         legs_.erase(it);
+        removeLeg(*leg);
         const TimePoint now = Clock::now();
         if (leg->dialog) leg->dialog->targetGone(now);
-        rebind();
+        legsChanged();
         if (!leg->rtp) return;
         unwatchLeg(*leg);
         leg->rtp->sendBye(now);
@@ -163,12 +174,12 @@ void MediaWorker::release(std::uint64_t key) {
         if (it == legs_.end()) return;
         LegPtr leg = std::move(it->second);
         legs_.erase(it);
+        removeLeg(*leg);
         if (leg->rtp) {
             unwatchLeg(*leg);
             leg->rtp->setDigitCallback({});
         }
-        leg->planIndex = mixer::kNoIndex;
-        rebind();
+        legsChanged();
         if (events_.returned) events_.returned(std::make_shared<LegPtr>(std::move(leg)));
     });
 }
@@ -221,16 +232,43 @@ void MediaWorker::startRunner(WorkerLeg& leg, TimePoint now) {
     leg.dialog->start(now);
 }
 
-void MediaWorker::applyPlan(mixer::MixPlan plan) {
-    auto box = std::make_shared<mixer::MixPlan>(std::move(plan));
+void MediaWorker::applyPlans(std::vector<std::string> gone, std::vector<GroupPlan> plans) {
+    struct Change {
+        std::vector<std::string> gone;
+        std::vector<GroupPlan> plans;
+    };
+    auto box = std::make_shared<Change>(Change{std::move(gone), std::move(plans)});
     loop_.post([this, box] {
-        talkersSubscribed_ = false;
-        for (const auto& c : box->conferences) {
-            if (c.activeTalkersInterval.count() > 0) talkersSubscribed_ = true;
+        for (const std::string& key : box->gone) {
+            auto it = groups_.find(key);
+            if (it == groups_.end()) continue;
+            unbindGroup(*it->second);
+            groups_.erase(it);
         }
-        conferenceCount_.store(box->conferences.size(), std::memory_order_relaxed);
-        engine_.applyPlan(std::move(*box));
-        rebind();
+        for (GroupPlan& gp : box->plans) {
+            auto& slot = groups_[gp.key];
+            if (!slot) {
+                slot = std::make_unique<MixGroup>();
+                slot->key = gp.key;
+            }
+            MixGroup& group = *slot;
+            unbindGroup(group);
+            group.talkers = false;
+            for (const auto& c : gp.plan.conferences)
+                group.talkers = group.talkers || c.activeTalkersInterval.count() > 0;
+            group.engine.applyPlan(std::move(gp.plan));
+            const mixer::MixPlan& plan = group.engine.plan();
+            const std::size_t n = plan.connections.size();
+            group.inputs.assign(n, nullptr);
+            group.outputs.assign(n, nullptr);
+            group.legs.assign(n, nullptr);
+            for (std::size_t i = 0; i < n; ++i) {
+                slots_[plan.connections[i]] = {&group, i};
+                auto leg = legsById_.find(plan.connections[i]);
+                if (leg != legsById_.end()) bindLeg(*leg->second);
+            }
+        }
+        groupsChanged();
     });
 }
 
@@ -262,6 +300,12 @@ WorkerStats MediaWorker::stats() const {
 void MediaWorker::watchLeg(WorkerLeg& leg) {
     if (!leg.rtp) return;
     WorkerLeg* p = &leg;
+    ::epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.ptr = p;
+    if (::epoll_ctl(readyFd_.get(), EPOLL_CTL_ADD, leg.rtp->rtpFd(), &ev) != 0)
+        PARLEY_LOG_WARN(log(), "leg " << leg.id << ": cannot watch RTP: " << std::strerror(errno));
+    if (readyEvents_.size() < legs_.size() + 1) readyEvents_.resize(legs_.size() + 64);
     auto st = loop_.watch(leg.rtp->rtcpFd(), common::EventLoop::kReadable,
                           [p](std::uint32_t) { p->rtp->onRtcpReadable(Clock::now()); });
     if (!st)
@@ -270,39 +314,90 @@ void MediaWorker::watchLeg(WorkerLeg& leg) {
 
 void MediaWorker::unwatchLeg(WorkerLeg& leg) {
     if (!leg.rtp) return;
+    (void)::epoll_ctl(readyFd_.get(), EPOLL_CTL_DEL, leg.rtp->rtpFd(), nullptr);
     loop_.unwatch(leg.rtp->rtcpFd());
 }
 
 void MediaWorker::readLegs() {
-    for (WorkerLeg* leg : order_)
-        if (leg->rtp) leg->rtp->onRtpReadable(Clock::now());
+    // readyEvents_ has room for every leg (watchLeg), so one call lists every ready socket.
+    if (readyEvents_.empty()) return;
+    const int n = ::epoll_wait(readyFd_.get(), readyEvents_.data(),
+                               static_cast<int>(readyEvents_.size()), 0);
+    if (n <= 0) return;  // nothing ready (EINTR: the next tick reads it)
+    const TimePoint now = Clock::now();
+    for (int i = 0; i < n; ++i) {
+        auto* leg = static_cast<WorkerLeg*>(readyEvents_[static_cast<std::size_t>(i)].data.ptr);
+        leg->rtp->onRtpReadable(now);
+    }
 }
 
-void MediaWorker::rebind() {
-    const mixer::MixPlan& plan = engine_.plan();
-    order_.clear();
-    inputs_.assign(plan.connections.size(), nullptr);
-    outputs_.assign(plan.connections.size(), nullptr);
-    planLegs_.assign(plan.connections.size(), nullptr);
-    for (auto& [key, leg] : legs_) {
-        order_.push_back(leg.get());
-        leg->planIndex = mixer::kNoIndex;
-        if (auto i = plan.connectionIndex(leg->id)) {
-            leg->planIndex = *i;
-            inputs_[*i] = &leg->in;
-            outputs_[*i] = &leg->out;
-            planLegs_[*i] = leg.get();
-        }
-    }
+void MediaWorker::legsChanged() {
     legCount_.store(legs_.size(), std::memory_order_relaxed);
     armTimer(!legs_.empty());
 }
 
+void MediaWorker::bindLeg(WorkerLeg& leg) {
+    unbindLeg(leg);
+    auto it = slots_.find(leg.id);
+    if (it == slots_.end()) return;
+    auto [group, i] = it->second;
+    leg.group = group;
+    leg.planIndex = i;
+    group->inputs[i] = &leg.in;
+    group->outputs[i] = &leg.out;
+    group->legs[i] = &leg;
+}
+
+void MediaWorker::unbindLeg(WorkerLeg& leg) {
+    if (leg.group != nullptr && leg.planIndex < leg.group->legs.size() &&
+        leg.group->legs[leg.planIndex] == &leg) {
+        leg.group->inputs[leg.planIndex] = nullptr;
+        leg.group->outputs[leg.planIndex] = nullptr;
+        leg.group->legs[leg.planIndex] = nullptr;
+    }
+    leg.group = nullptr;
+    leg.planIndex = mixer::kNoIndex;
+}
+
+void MediaWorker::removeLeg(WorkerLeg& leg) {
+    unbindLeg(leg);
+    auto byId = legsById_.find(leg.id);
+    if (byId != legsById_.end() && byId->second == &leg) legsById_.erase(byId);
+    auto pos = std::find(order_.begin(), order_.end(), &leg);
+    if (pos != order_.end()) order_.erase(pos);
+}
+
+void MediaWorker::unbindGroup(MixGroup& group) {
+    for (WorkerLeg*& leg : group.legs) {
+        if (leg != nullptr && leg->group == &group) unbindLeg(*leg);
+        leg = nullptr;
+    }
+    std::fill(group.inputs.begin(), group.inputs.end(), nullptr);
+    std::fill(group.outputs.begin(), group.outputs.end(), nullptr);
+    for (const std::string& id : group.engine.plan().connections) {
+        auto it = slots_.find(id);
+        if (it != slots_.end() && it->second.first == &group) slots_.erase(it);
+    }
+}
+
+void MediaWorker::groupsChanged() {
+    groupOrder_.clear();
+    talkersSubscribed_ = false;
+    std::size_t conferences = 0;
+    for (auto& [key, group] : groups_) {
+        groupOrder_.push_back(group.get());
+        talkersSubscribed_ = talkersSubscribed_ || group->talkers;
+        conferences += group->engine.plan().conferences.size();
+    }
+    conferenceCount_.store(conferences, std::memory_order_relaxed);
+}
+
 void MediaWorker::forwardDigit(const WorkerLeg& from, const rtp::DigitEvent& digit) {
-    if (from.planIndex == mixer::kNoIndex) return;
-    const mixer::MixPlan& plan = engine_.plan();
-    for (std::size_t i = 0; i < plan.routes.size() && i < planLegs_.size(); ++i) {
-        WorkerLeg* to = planLegs_[i];
+    if (from.group == nullptr || from.planIndex == mixer::kNoIndex) return;
+    const MixGroup& group = *from.group;
+    const mixer::MixPlan& plan = group.engine.plan();
+    for (std::size_t i = 0; i < plan.routes.size() && i < group.legs.size(); ++i) {
+        WorkerLeg* to = group.legs[i];
         if (to == nullptr || !to->rtp) continue;
         for (const auto& r : plan.routes[i]) {
             if (r.kind != mixer::MixPlan::Route::Kind::connection ||
@@ -386,7 +481,7 @@ void MediaWorker::runTick(TimePoint now) {
             if (!leg->rtp) leg->dialog->playout(leg->in);
         }
     }
-    engine_.runTick(inputs_, outputs_);
+    for (MixGroup* group : groupOrder_) group->engine.runTick(group->inputs, group->outputs);
     holdUntilSendTime(now);
     const TimePoint sendStart = Clock::now();
     for (WorkerLeg* leg : order_) {
@@ -408,7 +503,12 @@ void MediaWorker::runTick(TimePoint now) {
     const common::Duration sent = Clock::now() - sendStart;
     sendTime_ = sent > sendTime_ ? sent : sendTime_ + (sent - sendTime_) / 8;
     if (talkersSubscribed_) {
-        auto reports = engine_.pollActiveTalkers(now);
+        std::vector<mixer::ActiveTalkersReport> reports;
+        for (MixGroup* group : groupOrder_) {
+            if (!group->talkers) continue;
+            auto due = group->engine.pollActiveTalkers(now);
+            for (auto& r : due) reports.push_back(std::move(r));
+        }
         if (!reports.empty() && events_.talkers) events_.talkers(std::move(reports));
     }
     ++tickCount_;

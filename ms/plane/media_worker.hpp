@@ -1,8 +1,8 @@
 #pragma once
 // MediaWorker: one media thread. It runs its own common::EventLoop (epoll) with a 20 ms
 // tick on a timerfd of its own (absolute, periodic: the kernel keeps the cadence, no drift),
-// owns the RTP sessions of the legs placed on it and one MixEngine that runs the part of
-// the mix plan concerning those legs and the conferences placed with them.
+// owns the RTP sessions of the legs placed on it and the mix plans of the groups of joined
+// entities placed on it (placement.hpp): one MixEngine per group, keyed by the group's key.
 //
 // Threads and ownership:
 // - start() launches the thread; stop() stops and joins it (then drops the legs left).
@@ -18,16 +18,25 @@
 // The tick runs only while the worker has legs: an empty worker disarms its timer and
 // sleeps in epoll, so idle conferences cost nothing.
 //
-// Receiving: the legs' RTP sockets are not watched. When the timer fires, the worker first
-// reads every leg's RTP socket (RtpSession::onRtpReadable(): recvmmsg, at most
+// Receiving: the legs' RTP sockets are not watched by the loop. They sit in a second epoll
+// set of the worker's own (level-triggered, never waited on with a timeout). When the timer
+// fires, the worker asks that set which sockets hold datagrams (epoll_wait with timeout 0,
+// one call for all legs) and reads those (RtpSession::onRtpReadable(): recvmmsg, at most
 // maxPacketsPerRead datagrams per leg, the rest left for the next tick, so a flooded leg
-// cannot starve the others), then runs the tick: one wake-up per 20 ms however many legs,
+// cannot starve the others and is ready again next tick), then runs the tick; a leg that
+// receives nothing (silent, on hold, sendonly callers) costs no system call here: one wake-up per 20 ms however many legs,
 // and the tick starts on time instead of behind a queue of packet events. Packets carry
 // their kernel receive time (RTCP statistics); the jitter buffer sees them put before the
 // tick's pull, as if they had arrived just before it. RTCP sockets stay in epoll (rare).
 //
+// Plans: applyPlans() replaces the plans of the groups it names and removes the groups it
+// lists as gone, leaving the others untouched, so a join or a leave costs the size of its
+// group, not the worker's. A group's engine is kept across its plan changes (mixer state is
+// kept by id, mix_engine.hpp). A leg is bound to the plan slot of its id when either the leg
+// or the plan arrives, whichever is later; a leg that no plan names hears silence.
+//
 // The tick (every 20 ms, for each leg in a fixed order): RtpSession::tick(now),
-// pullFrame(in); MixEngine::runTick(inputs, outputs); then, at a steady offset from the
+// pullFrame(in); every group's MixEngine::runTick(inputs, outputs); then, at a steady offset from the
 // deadline (the longest read-and-mix time of the last 1-2 s plus 0.3 ms, at most 8 ms: the
 // worker sleeps until then when it is early), pushFrame(out, or silence for a leg that no
 // plan routes), so every stream leaves at the same point of each period whatever this
@@ -55,6 +64,8 @@
 // noMediaTimeout while it should receive; once, re-armed when packets come back),
 // active-talkers reports that the engine says are due, and the counters of a leg when it
 // is dropped.
+
+#include <sys/epoll.h>
 
 #include <atomic>
 #include <chrono>
@@ -84,6 +95,8 @@ inline constexpr std::uint64_t kSendAnchorWindowTicks = 50;  // 1 s
 inline constexpr common::Duration kSendOffsetMargin = std::chrono::microseconds(300);
 inline constexpr common::Duration kMaxSendOffset = std::chrono::milliseconds(8);
 
+struct MixGroup;
+
 struct WorkerLeg {
     std::uint64_t key = 0;  // unique per leg for the process's life
     std::string id;         // connectionid, or "ivr#<dialogid>" for an internal leg
@@ -92,7 +105,8 @@ struct WorkerLeg {
     bool digitsOut = false;  // the connection negotiated telephone-event (RFC 4733 <dtmf>)
     media::AudioFrame in;
     media::AudioFrame out;
-    std::size_t planIndex = mixer::kNoIndex;  // in the worker's current plan
+    MixGroup* group = nullptr;                 // the plan it is bound to, if any
+    std::size_t planIndex = mixer::kNoIndex;  // in that group's plan
     // no-media watch
     std::uint64_t packetsAtCheck = 0;
     common::TimePoint lastPacket{};
@@ -100,6 +114,22 @@ struct WorkerLeg {
 };
 
 using LegPtr = std::unique_ptr<WorkerLeg>;
+
+// The plan of one group of joined entities (MixPlan::buildGroup), named by its group key.
+struct GroupPlan {
+    std::string key;
+    mixer::MixPlan plan;
+};
+
+// Worker thread only: one group's engine and the frames of its plan's connections.
+struct MixGroup {
+    std::string key;
+    mixer::MixEngine engine;
+    std::vector<const media::AudioFrame*> inputs;  // by plan connection index
+    std::vector<media::AudioFrame*> outputs;
+    std::vector<WorkerLeg*> legs;
+    bool talkers = false;  // a conference of it subscribed to active talkers
+};
 
 struct WorkerEvents {
     // Each is called on the worker thread and must post to the control thread.
@@ -148,7 +178,8 @@ class MediaWorker {
     void update(std::uint64_t key, rtp::MediaParams media);
     void drop(std::uint64_t key);
     void release(std::uint64_t key);  // hand the leg back (events.returned)
-    void applyPlan(mixer::MixPlan plan);
+    // Removes the groups named in `gone`, then installs (or replaces) each plan of `plans`.
+    void applyPlans(std::vector<std::string> gone, std::vector<GroupPlan> plans);
     // IVR: start a dialog on a leg (the runner's start() runs there); end it.
     void attachDialog(std::uint64_t key, std::unique_ptr<ivr::DialogRunner> runner);
     void terminateDialog(std::uint64_t key, bool immediate);
@@ -161,7 +192,12 @@ class MediaWorker {
     void onTimer();
     void armTimer(bool on);
     void runTick(common::TimePoint now);
-    void rebind();
+    void legsChanged();
+    void bindLeg(WorkerLeg& leg);
+    void unbindLeg(WorkerLeg& leg);
+    void removeLeg(WorkerLeg& leg);  // from the id index, the tick order and its group
+    void unbindGroup(MixGroup& group);
+    void groupsChanged();
     void watchLeg(WorkerLeg& leg);
     void unwatchLeg(WorkerLeg& leg);
     void readLegs();
@@ -175,18 +211,21 @@ class MediaWorker {
     const common::Duration noMediaTimeout_;
     common::EventLoop loop_;
     common::Fd timerFd_;
+    common::Fd readyFd_;                   // epoll set of the legs' RTP sockets
+    std::vector<::epoll_event> readyEvents_;  // sized with the legs, outside the tick
     std::thread thread_;
     bool running_ = false;
     bool timerArmed_ = false;
 
     // Worker thread state.
     std::map<std::uint64_t, LegPtr> legs_;
+    std::map<std::string, WorkerLeg*, std::less<>> legsById_;
     std::vector<WorkerLeg*> order_;  // every leg, tick order
-    mixer::MixEngine engine_;
+    std::map<std::string, std::unique_ptr<MixGroup>, std::less<>> groups_;
+    // Every connection id that a plan here names: its group and slot.
+    std::map<std::string, std::pair<MixGroup*, std::size_t>, std::less<>> slots_;
+    std::vector<MixGroup*> groupOrder_;
     bool talkersSubscribed_ = false;
-    std::vector<const media::AudioFrame*> inputs_;
-    std::vector<media::AudioFrame*> outputs_;
-    std::vector<WorkerLeg*> planLegs_;  // by plan connection index
     media::AudioFrame silence_;
     common::TimePoint nextDeadline_{};
     std::uint64_t tickCount_ = 0;

@@ -3,15 +3,14 @@
 //
 // The co-location rule: entities that are joined, directly or through a chain of joins
 // (a conference and its participants, two connections joined to each other, conferences
-// joined to conferences), live on one worker, so that a worker mixes with frames it owns
-// and no frame crosses threads on the 20 ms path.
+// joined to conferences), form a group that lives on one worker, so that a worker mixes
+// with frames it owns and no frame crosses threads on the 20 ms path.
 //
-// colocate() restores the rule after the JoinGraph changed: for every group of joined
-// entities spread over several workers, the group moves to the worker that already holds
-// most of its connections (then most of its entities, then the lowest index), so the
-// smaller side moves. Only connections cost a move (their RTP sessions change thread);
-// conferences are plain plan entries and follow for free. A group split by an unjoin may
-// stay where it is: the rule only asks that joined things be together.
+// groupWorker() says where a group goes after the JoinGraph changed it: to the worker that
+// already holds most of its connections (then most of its entities, then the lowest index),
+// so the smaller side moves. Only connections cost a move (their RTP sessions change
+// thread); conferences are plain plan entries and follow for free. A group split by an
+// unjoin may stay where it is: the rule only asks that joined things be together.
 //
 // leastLoaded() picks the worker for a new entity: the one with the fewest connections.
 //
@@ -20,27 +19,24 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
-
-#include "ms/mixer/join_graph.hpp"
 
 namespace parley::ms::plane {
 
 using WorkerOf = std::map<std::string, std::size_t, std::less<>>;
 
-struct Move {
-    std::string id;
-    std::size_t from = 0;
-    std::size_t to = 0;
-    bool operator==(const Move&) const = default;
+struct GroupMember {
+    std::size_t worker = 0;  // where it lives now; >= workerCount: not placed yet
+    bool connection = false;
 };
 
-// `connections` and `conferences` hold every entity of the graph (ids are unique across
-// both). Returns the connections that must move, with the maps already updated.
-std::vector<Move> colocate(const mixer::JoinGraph& graph, WorkerOf& connections,
-                           WorkerOf& conferences);
+// The worker for a group (`fallback` when none of its members is placed).
+std::size_t groupWorker(std::span<const GroupMember> members, std::size_t workerCount,
+                        std::size_t fallback);
 
-std::size_t leastLoaded(const WorkerOf& connections, std::size_t workerCount);
+// The worker with the fewest connections (`load[w]`), ties to the lowest index.
+std::size_t leastLoaded(std::span<const std::size_t> load);
 
 }  // namespace parley::ms::plane

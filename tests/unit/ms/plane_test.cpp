@@ -1,5 +1,5 @@
-// The media plane's control-side logic: co-location of joined entities, the per-worker
-// split of the mix plan, and a worker's 20 ms cadence.
+// The media plane's control-side logic: where a group of joined entities lives, the plan of
+// one group, and a worker's 20 ms cadence.
 
 #include <thread>
 
@@ -7,7 +7,6 @@
 
 #include "ms/plane/media_worker.hpp"
 #include "ms/plane/placement.hpp"
-#include "ms/plane/plan_split.hpp"
 #include "ms/rtp/port_allocator.hpp"
 
 namespace parley::ms::plane {
@@ -24,51 +23,31 @@ JoinGraph graphWith(std::initializer_list<const char*> connections) {
 
 }  // namespace
 
-TEST_CASE("ms: placement: joined entities end on the worker holding most of their legs",
-          "[ms][plane]") {
-    JoinGraph g = graphWith({"a:1", "b:1", "c:1", "d:1"});
-    auto conf = g.createConference({});
-    REQUIRE(conf);
-    WorkerOf legs{{"a:1", 0}, {"b:1", 1}, {"c:1", 1}, {"d:1", 2}};
-    WorkerOf confs{{*conf, 2}};
+TEST_CASE("ms: placement: a group goes to the worker holding most of its legs", "[ms][plane]") {
+    constexpr std::size_t kNone = 3;  // not placed
+    // Legs on 0, 1, 1 and a conference on 2: worker 1 holds the most connections.
+    std::vector<GroupMember> g{{0, true}, {1, true}, {1, true}, {2, false}};
+    CHECK(groupWorker(g, 3, 0) == 1);
+    // Connections count before entities: two conferences on 2 do not outweigh a leg.
+    g = {{0, true}, {2, false}, {2, false}};
+    CHECK(groupWorker(g, 3, 1) == 0);
+    // Equal connections: more entities win; then the lower index.
+    g = {{0, true}, {1, true}, {1, false}};
+    CHECK(groupWorker(g, 3, 0) == 1);
+    g = {{2, true}, {1, true}};
+    CHECK(groupWorker(g, 3, 0) == 1);
+    // Nothing placed yet: the fallback.
+    g = {{kNone, false}};
+    CHECK(groupWorker(g, 3, 2) == 2);
+    CHECK(groupWorker({}, 3, 1) == 1);
 
-    // Nothing joined: nothing moves.
-    CHECK(colocate(g, legs, confs).empty());
-
-    REQUIRE(g.join("b:1", *conf, {}));
-    // {b, conf}: b's worker has the leg, the conference follows for free.
-    CHECK(colocate(g, legs, confs).empty());
-    CHECK(confs.at(*conf) == 1);
-
-    REQUIRE(g.join("a:1", *conf, {}));
-    auto moves = colocate(g, legs, confs);
-    REQUIRE(moves.size() == 1);
-    CHECK(moves[0] == Move{"a:1", 0, 1});
-
-    REQUIRE(g.join("d:1", "c:1", {}));
-    REQUIRE(g.join("d:1", *conf, {}));
-    moves = colocate(g, legs, confs);
-    REQUIRE(moves.size() == 1);
-    CHECK(moves[0] == Move{"d:1", 2, 1});
-    for (const auto& [id, w] : legs) CHECK(w == 1);
-
-    CHECK(leastLoaded(legs, 3) == 0);
+    const std::vector<std::size_t> load{4, 2, 2};
+    CHECK(leastLoaded(load) == 1);
+    CHECK(leastLoaded(std::vector<std::size_t>{0}) == 0);
 }
 
-TEST_CASE("ms: placement: ties go to the lower worker, the smaller side moves", "[ms][plane]") {
-    JoinGraph g = graphWith({"a:1", "b:1", "c:1"});
-    WorkerOf legs{{"a:1", 1}, {"b:1", 0}, {"c:1", 0}};
-    WorkerOf confs;
-    REQUIRE(g.join("b:1", "c:1", {}));
-    REQUIRE(g.join("a:1", "b:1", {}));
-    auto moves = colocate(g, legs, confs);
-    REQUIRE(moves.size() == 1);
-    CHECK(moves[0] == Move{"a:1", 1, 0});
-}
-
-TEST_CASE("ms: plan split: each worker gets its entities, re-indexed, nothing crossing",
-          "[ms][plane]") {
-    JoinGraph g = graphWith({"a:1", "b:1", "c:1", "d:1"});
+TEST_CASE("ms: group plans: each group's plan is its part of the whole plan", "[ms][plane]") {
+    JoinGraph g = graphWith({"a:1", "b:1", "c:1", "d:1", "e:1"});
     auto main = g.createConference({std::string("main"), 0, 0, {}, 0, {}});
     auto side = g.createConference({std::string("side"), 0, 0, {}, 0, {}});
     REQUIRE(main);
@@ -78,41 +57,49 @@ TEST_CASE("ms: plan split: each worker gets its entities, re-indexed, nothing cr
     mixer::StreamRequest recv;
     recv.direction = mixer::Direction::recvonly;
     REQUIRE(g.join("side", "main", {recv}));
-    REQUIRE(g.join("c:1", "d:1", {}));
-    const MixPlan full = MixPlan::build(g);
+    REQUIRE(g.join("d:1", "c:1", {}));
 
-    // a, b, main, side on worker 1; c, d on worker 0.
-    std::vector<std::size_t> connW(full.connections.size());
-    for (std::size_t i = 0; i < full.connections.size(); ++i)
-        connW[i] = full.connections[i] == "a:1" || full.connections[i] == "b:1" ? 1 : 0;
-    std::vector<std::size_t> confW(full.conferences.size(), 1);
-    auto split = splitPlan(full, connW, confW, 2);
-    CHECK(split.cut == 0);
-    REQUIRE(split.plans.size() == 2);
-    const MixPlan& w0 = split.plans[0];
-    const MixPlan& w1 = split.plans[1];
-    CHECK(w0.connections == std::vector<std::string>{"c:1", "d:1"});
-    CHECK(w0.conferences.empty());
-    REQUIRE(w0.routes.size() == 2);
-    REQUIRE(w0.routes[0].size() == 1);
-    CHECK(w0.routes[0][0].connection == 1);  // c hears d
-    CHECK(w1.connections == std::vector<std::string>{"a:1", "b:1"});
-    CHECK(w1.conferences.size() == 2);
-    CHECK(w1.feeds.size() == full.feeds.size());
-    CHECK(w1.revision == full.revision);
-    for (const auto& conf : w1.conferences) {
-        for (const auto& p : conf.participants) {
-            if (p.kind == mixer::EntityKind::connection)
-                CHECK(p.connection < w1.connections.size());
+    // The graph's neighbours follow the joins.
+    CHECK(g.neighbours("main") == JoinGraph::IdSet{"a:1", "side"});
+    CHECK(g.neighbours("e:1").empty());
+
+    // One group: the whole graph's plan when the graph is that group.
+    JoinGraph one = graphWith({"x:1", "y:1"});
+    REQUIRE(one.createConference({std::string("room"), 0, 0, {}, 0, {}}));
+    REQUIRE(one.join("x:1", "room", {}));
+    REQUIRE(one.join("room", "y:1", {}));
+    CHECK(MixPlan::buildGroup(one, {"y:1", "room", "x:1"}) == MixPlan::build(one));
+
+    // Two groups: each plan names only its own entities, with indexes inside it.
+    const MixPlan conf = MixPlan::buildGroup(g, {"side", "main", "b:1", "a:1"});
+    CHECK(conf.connections == std::vector<std::string>{"a:1", "b:1"});
+    REQUIRE(conf.conferences.size() == 2);
+    CHECK(conf.conferences[0].id == "main");
+    CHECK(conf.feeds.size() == 1);  // main -> side only (recvonly from side's point of view)
+    for (const auto& c : conf.conferences) {
+        for (const auto& p : c.participants) {
+            if (p.kind == mixer::EntityKind::connection) CHECK(p.connection < conf.connections.size());
         }
     }
+    const MixPlan full = MixPlan::build(g);
+    CHECK(conf.feeds.size() == full.feeds.size());
+    const MixPlan pair = MixPlan::buildGroup(g, {"c:1", "d:1"});
+    CHECK(pair.connections == std::vector<std::string>{"c:1", "d:1"});
+    CHECK(pair.conferences.empty());
+    REQUIRE(pair.routes.size() == 2);
+    REQUIRE(pair.routes[0].size() == 1);
+    CHECK(pair.routes[0][0].connection == 1);  // c hears d
+    REQUIRE(pair.routes[1].size() == 1);
+    CHECK(pair.routes[1][0].connection == 0);  // d hears c
 
-    // A placement that breaks co-location loses the crossing references, never mis-points.
-    connW.assign(full.connections.size(), 0);
-    auto broken = splitPlan(full, connW, confW, 2);
-    CHECK(broken.cut > 0);
-    for (const auto& conf : broken.plans[1].conferences)
-        for (const auto& p : conf.participants) CHECK(p.connection == mixer::kNoIndex);
+    // Touched ids: what each change named, once, then forgotten.
+    (void)g.takeTouched();
+    REQUIRE(g.unjoin("c:1", "d:1", {}));
+    CHECK(g.takeTouched() == std::vector<std::string>{"c:1", "d:1"});
+    CHECK(g.takeTouched().empty());
+    (void)g.removeConnection("a:1");
+    CHECK(g.takeTouched() == std::vector<std::string>{"a:1", "main"});
+    CHECK(g.neighbours("main") == JoinGraph::IdSet{"side"});
 }
 
 TEST_CASE("ms: media worker: idle it sleeps, with a leg the tick keeps a 20 ms cadence",
