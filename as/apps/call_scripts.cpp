@@ -359,8 +359,13 @@ void CallScripts::runDialog(Call& c, const DialogSpec& spec, std::function<void(
             q->ivrDialog.clear();
             if (result.status == 4) {
                 PARLEY_LOG_WARN(log(), q->id << ": media dialog failed (" << result.reason << "); going on");
-            } else if (result.status == -1 || result.status == 2) {
-                leave(*q, true, "media dialog failed: status " + std::to_string(result.status) + " " + result.reason);
+            } else if (result.status == -1) {
+                // Refused by the MS (media not retrievable, unsupported variable) or the
+                // channel lost: the fallback prompt, whose own failure ends the call.
+                fallback(*q, "media dialog failed: " + result.reason);
+                return;
+            } else if (result.status == 2) {
+                leave(*q, true, "media dialog failed: status 2 " + result.reason);
                 return;
             }
             after(*q, result);
@@ -827,6 +832,7 @@ common::Status CallScripts::redirect(const std::string& id, const std::string& u
     // Whatever runs stops: the IVR dialog, a dial, a webhook being waited for.
     ++c->verbGen;
     c->queue.clear();
+    c->afterAnswer = nullptr;  // a verb waiting for the caller's ACK does not run either
     if (!c->ivrDialog.empty()) {
         c->media->terminateDialog(c->ivrDialog, true, [](common::Status) {});
         c->ivrDialog.clear();
