@@ -261,6 +261,7 @@ ApiDoor addApiRoutes(common::HttpRouter& router, ApiContext& ctx) {
     api::addConferenceRoutes(routes, ctx);
     api::addParticipantRoutes(routes, ctx);
     api::addMediaRoutes(routes, ctx);
+    api::addAdminRoutes(routes, ctx);
     return door;
 }
 

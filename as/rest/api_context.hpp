@@ -1,7 +1,8 @@
 #pragma once
 // The conference REST API of parley-as under /v1 (docs/api.md, docs/openapi.yaml):
 // conferences (rooms of the store plus their run-time state in the focus), participants,
-// announcements, recordings, moves and sidebars, and GET /v1/media-servers.
+// announcements, recordings, moves and sidebars, the route table (/v1/routes), call detail
+// records (/v1/cdrs), and GET /v1/media-servers.
 //
 // Contracts:
 // - addApiRoutes() registers every /v1 route of this API on `router`. The context and all

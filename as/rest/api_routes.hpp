@@ -34,5 +34,7 @@ bool plausibleId(const std::string& id);
 void addConferenceRoutes(GuardedRoutes& routes, ApiContext& ctx);
 void addParticipantRoutes(GuardedRoutes& routes, ApiContext& ctx);
 void addMediaRoutes(GuardedRoutes& routes, ApiContext& ctx);
+// /v1/routes (the call routes table of the store) and /v1/cdrs (api_admin.cpp).
+void addAdminRoutes(GuardedRoutes& routes, ApiContext& ctx);
 
 }  // namespace parley::as::api
