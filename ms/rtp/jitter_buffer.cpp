@@ -160,6 +160,14 @@ void JitterBuffer::get(media::AudioFrame& out) {
     out.speech = false;
     out.energy = 0;
 
+    // Nothing received since the last (re)synchronisation: silence, and Speex is not asked
+    // (it takes the next packet's timestamp as it comes). Legs that receive nothing (silent
+    // or sendonly callers, hold) cost nothing here.
+    if (speexResetState_ && !started_ && heldFrames() == 0) {
+        silence(out);
+        return;
+    }
+
     // Bound the delay: drop the oldest frames beyond maxDelay. What Speex holds never
     // exceeds the slots in use, so its exact count is needed only when those exceed the bound.
     const std::size_t held = heldFrames();
