@@ -18,6 +18,7 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/e2e/as_apps/webhook_app.hpp"
 #include "tests/e2e/as_focus/focus_fixture.hpp"
 #include "tests/support/http_test_server.hpp"
 #include "tests/support/media/audio_file.hpp"
@@ -27,13 +28,6 @@
 namespace parley::test::focus {
 namespace {
 
-// One route object for the rooms file.
-std::string route(const std::string& id, const std::string& match, const std::string& kind,
-                  const std::string& target, const std::string& eventsUrl = "") {
-    return "{\"id\":\"" + id + "\",\"match\":\"" + match + "\",\"kind\":\"" + kind + "\",\"target\":\"" +
-           target + "\",\"eventsUrl\":\"" + eventsUrl + "\",\"priority\":10}";
-}
-
 std::string document(const std::vector<std::string>& rooms, const std::vector<std::string>& routes) {
     auto join = [](const std::vector<std::string>& v) {
         std::string s;
@@ -42,63 +36,6 @@ std::string document(const std::vector<std::string>& rooms, const std::vector<st
     };
     return "{\"rooms\":[" + join(rooms) + "],\"routes\":[" + join(routes) + "]}";
 }
-
-// The customer's application: every POST body is kept per path; a path answers with the
-// instructions it was given (200 application/json), "[]" when none.
-class WebhookApp {
-  public:
-    void answer(const std::string& path, std::string body) {
-        {
-            std::lock_guard lock(m_);
-            answers_[path] = std::move(body);
-        }
-        server_.route(path, [this, path](Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res) {
-            std::ostringstream in;
-            in << req.stream().rdbuf();
-            std::string reply;
-            {
-                std::lock_guard lock(m_);
-                bodies_[path].push_back(in.str());
-                reply = answers_[path];
-            }
-            cv_.notify_all();
-            res.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
-            res.setContentType("application/json");
-            res.setContentLength(static_cast<std::streamsize>(reply.size()));
-            res.send() << reply;
-        });
-    }
-    std::string url(const std::string& path) const { return server_.url(path); }
-
-    // The first body POSTed to `path` containing `needle`; nullopt at the deadline.
-    std::optional<std::string> waitBody(const std::string& path, const std::string& needle,
-                                        std::chrono::milliseconds timeout) {
-        std::unique_lock lock(m_);
-        std::optional<std::string> found;
-        cv_.wait_for(lock, timeout, [&] {
-            for (const auto& b : bodies_[path])
-                if (b.find(needle) != std::string::npos) {
-                    found = b;
-                    return true;
-                }
-            return false;
-        });
-        return found;
-    }
-    std::string all(const std::string& path) {
-        std::lock_guard lock(m_);
-        std::string s;
-        for (const auto& b : bodies_[path]) s += b + "\n";
-        return s;
-    }
-
-  private:
-    std::mutex m_;
-    std::condition_variable cv_;
-    std::map<std::string, std::string> answers_;
-    std::map<std::string, std::vector<std::string>> bodies_;
-    TestHttpServer server_;
-};
 
 std::vector<std::uint16_t> distinctMediaPorts(std::size_t n) {
     std::vector<std::uint16_t> ports;

@@ -31,6 +31,7 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 
+#include "tests/e2e/as_apps/webhook_app.hpp"
 #include "tests/e2e/as_focus/focus_fixture.hpp"
 #include "tests/support/http_test_server.hpp"
 #include "tests/support/media/audio_file.hpp"
@@ -47,16 +48,25 @@ using Clock = std::chrono::steady_clock;
 constexpr double kWordTwo = 600, kWordFour = 800, kWordFive = 1000, kOtherWord = 1500;
 constexpr double kWordSeconds = 1.2, kOtherWordSeconds = 0.4;
 
-std::string route(const std::string& id, const std::string& match, const std::string& kind,
-                  const std::string& target) {
-    return "{\"id\":\"" + id + "\",\"match\":\"" + match + "\",\"kind\":\"" + kind + "\",\"target\":\"" +
-           target + "\",\"priority\":10}";
-}
-
 std::string document(const std::vector<std::string>& routes) {
     std::string list;
     for (const auto& r : routes) list += (list.empty() ? "" : ",") + r;
     return "{\"rooms\":[" + room("r1") + "],\"routes\":[" + list + "]}";
+}
+
+// The caller got 200 within 20 s (the test stops here otherwise).
+void requireAnswered(SippPeer& c, FocusSystem& fx) {
+    const bool answered = c.waitAnswered(20s);
+    INFO(c.describe() << "\n" << fx.logs());
+    REQUIRE(answered);
+}
+
+// The call ends within `timeout` with the AS's BYE, and sipp ran its scenario to the end.
+void expectByeFromAs(SippPeer& c, FocusSystem& fx, std::chrono::seconds timeout) {
+    const auto rc = c.wait(timeout);
+    INFO(c.describe() << "\n" << fx.logs(4000));
+    CHECK(c.received("BYE ", "BYE"));
+    CHECK(rc == std::optional<int>(0));
 }
 
 // Writes a tone WAV for every phrase name of deploy/phrases/en-US.tsv; false when the list
@@ -92,72 +102,6 @@ bool writePhraseTones(const std::filesystem::path& mediaRoot, std::string& why) 
     }
     return true;
 }
-
-// The customer's application: POST bodies kept per path, each path answering with the
-// instructions it was given; tone WAVs served as audio/wav.
-class App {
-  public:
-    void answer(const std::string& path, std::string instructions) {
-        {
-            std::lock_guard lock(m_);
-            answers_[path] = std::move(instructions);
-        }
-        server_.route(path, [this, path](Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res) {
-            std::ostringstream in;
-            in << req.stream().rdbuf();
-            std::string reply;
-            {
-                std::lock_guard lock(m_);
-                bodies_[path].push_back(in.str());
-                reply = answers_[path];
-            }
-            cv_.notify_all();
-            res.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
-            res.setContentType("application/json");
-            res.setContentLength(static_cast<std::streamsize>(reply.size()));
-            res.send() << reply;
-        });
-    }
-
-    // Serves a tone of `seconds` at `freq` (8 kHz 16-bit mono WAV) at `path`; its URL.
-    std::string toneWav(const std::filesystem::path& dir, const std::string& path, double freq, double seconds) {
-        const auto file = dir / ("served-" + std::to_string(static_cast<int>(freq)) + ".wav");
-        if (!writeWavPcm16(file, makeTone(freq, -20, seconds))) throw std::runtime_error("cannot write " + file.string());
-        server_.serve(path, readFile(file), "audio/wav");
-        return server_.url(path);
-    }
-
-    std::string url(const std::string& path) const { return server_.url(path); }
-    int hits(const std::string& path) const { return server_.hits(path); }
-
-    std::optional<std::string> waitBody(const std::string& path, const std::string& needle,
-                                        std::chrono::milliseconds timeout) {
-        std::unique_lock lock(m_);
-        std::optional<std::string> found;
-        cv_.wait_for(lock, timeout, [&] {
-            for (const auto& b : bodies_[path])
-                if (b.find(needle) != std::string::npos) {
-                    found = b;
-                    return true;
-                }
-            return false;
-        });
-        return found;
-    }
-    std::string all(const std::string& path) {
-        std::lock_guard lock(m_);
-        std::string s;
-        for (const auto& b : bodies_[path]) s += b + "\n";
-        return s;
-    }
-
-  private:
-    std::mutex m_;
-    std::condition_variable cv_;
-    std::map<std::string, std::string> answers_;
-    std::map<std::string, std::vector<std::string>> bodies_;
-    TestHttpServer server_;
-};
 
 // One HTTP request to 127.0.0.1:port; {0, what went wrong} when there was no answer.
 std::pair<int, std::string> http(const std::string& method, std::uint16_t port, const std::string& path,
@@ -252,7 +196,7 @@ std::string jsonField(const std::string& body, const std::string& name) {
 
 TEST_CASE("as apps: play with loop 2 plays the tone twice, then hangup sends BYE", "[apps][e2e][sipp]") {
     if (!haveProgram("sipp")) PARLEY_SKIP("sipp is not installed");
-    App app;
+    WebhookApp app;
     FocusSystem fx(document({route("r-play", "player", "webhook", app.url("/call"))}));
     if (!fx.focusFlags()) PARLEY_SKIP("parley-as takes no --rooms");
     const std::string tone = app.toneWav(fx.dir(), "/tone.wav", 700, 2.0);
@@ -264,17 +208,8 @@ TEST_CASE("as apps: play with loop 2 plays the tone twice, then hangup sends BYE
 
     const double t0 = nowSeconds();
     SippPeer c = listeningCaller(fx, "player", port);
-    {
-        bool answered = c.waitAnswered(20s);
-        INFO(c.describe() << "\n" << fx.logs());
-        REQUIRE(answered);
-    }
-    auto rc = c.wait(30s);
-    {
-        INFO(c.describe() << "\n" << fx.logs(4000));
-        CHECK(c.received("BYE ", "BYE"));
-        CHECK(rc == std::optional<int>(0));
-    }
+    requireAnswered(c, fx);
+    expectByeFromAs(c, fx, 30s);
     // 2 s played twice: about 4 s of 700 Hz (one loop would be 2 s, an endless one 30 s).
     const double heard = settledSecondsAbove(*cap, port, 700, t0, kHeard);
     INFO(cap->describe(port, t0, 1e300, {700}) << "\nheard 700 Hz for " << heard << " s\n" << fx.logs(3000));
@@ -287,7 +222,7 @@ TEST_CASE("as apps: play with loop 2 plays the tone twice, then hangup sends BYE
 TEST_CASE("as apps: say speaks digits and a time from the phrase files, then the next verb runs",
           "[apps][e2e][sipp]") {
     if (!haveProgram("sipp")) PARLEY_SKIP("sipp is not installed");
-    App app;
+    WebhookApp app;
     FocusSystem fx(document({route("r-say", "sayer", "webhook", app.url("/call"))}));
     if (!fx.focusFlags()) PARLEY_SKIP("parley-as takes no --rooms");
     std::string why;
@@ -304,17 +239,8 @@ TEST_CASE("as apps: say speaks digits and a time from the phrase files, then the
 
     const double t0 = nowSeconds();
     SippPeer c = listeningCaller(fx, "sayer", port);
-    {
-        bool answered = c.waitAnswered(20s);
-        INFO(c.describe() << "\n" << fx.logs());
-        REQUIRE(answered);
-    }
-    auto rc = c.wait(30s);
-    {
-        INFO(c.describe() << "\n" << fx.logs(4000));
-        CHECK(c.received("BYE ", "BYE"));
-        CHECK(rc == std::optional<int>(0));
-    }
+    requireAnswered(c, fx);
+    expectByeFromAs(c, fx, 30s);
     const std::vector<double> freqs = {kWordFour, kWordTwo, kOtherWord, kWordFive, kAfter};
     (void)settledSecondsAbove(*cap, port, 0, t0, -40);
     auto four = cap->firstHeard(port, kWordFour, t0);
@@ -338,7 +264,7 @@ TEST_CASE("as apps: say speaks digits and a time from the phrase files, then the
 TEST_CASE("as apps: record posts the recording to actionUrl and parley-ms serves it with the caller's tone",
           "[apps][e2e][sipp]") {
     if (!haveProgram("sipp")) PARLEY_SKIP("sipp is not installed");
-    App app;
+    WebhookApp app;
     FocusSystem fx(document({route("r-rec", "recorder", "webhook", app.url("/call"))}));
     if (!fx.focusFlags()) PARLEY_SKIP("parley-as takes no --rooms");
     app.answer("/call", "[{\"answer\":{}},{\"record\":{\"maxLength\":3,\"beep\":true,\"actionUrl\":\"" +
@@ -351,11 +277,7 @@ TEST_CASE("as apps: record posts the recording to actionUrl and parley-ms serves
 
     constexpr double kVoice = 500;
     SippPeer c = listeningCaller(fx, "recorder", port, streamTone(toneFile(fx.dir(), kVoice)));
-    {
-        bool answered = c.waitAnswered(20s);
-        INFO(c.describe() << "\n" << fx.logs());
-        REQUIRE(answered);
-    }
+    requireAnswered(c, fx);
     auto posted = app.waitBody("/recorded", "\"event\":\"record\"", 20s);
     {
         INFO(app.all("/call") << "\n" << app.all("/recorded") << "\n" << fx.logs(4000));
@@ -397,7 +319,7 @@ TEST_CASE("as apps: record posts the recording to actionUrl and parley-ms serves
 
 TEST_CASE("as apps: redirect fetches the next instructions from its url and runs them", "[apps][e2e][sipp]") {
     if (!haveProgram("sipp")) PARLEY_SKIP("sipp is not installed");
-    App app;
+    WebhookApp app;
     FocusSystem fx(document({route("r-redir", "redirector", "webhook", app.url("/call"))}));
     if (!fx.focusFlags()) PARLEY_SKIP("parley-as takes no --rooms");
     constexpr double kFirst = 700, kSecond = 1100;
@@ -413,11 +335,7 @@ TEST_CASE("as apps: redirect fetches the next instructions from its url and runs
 
     const double t0 = nowSeconds();
     SippPeer c = listeningCaller(fx, "redirector", port);
-    {
-        bool answered = c.waitAnswered(20s);
-        INFO(c.describe() << "\n" << fx.logs());
-        REQUIRE(answered);
-    }
+    requireAnswered(c, fx);
     {
         auto redirected = app.waitBody("/second", "\"event\":\"call.redirect\"", 15s);
         auto incoming = app.waitBody("/call", "call.incoming", 1s);
@@ -427,12 +345,7 @@ TEST_CASE("as apps: redirect fetches the next instructions from its url and runs
         CHECK(jsonField(*redirected, "id") == jsonField(*incoming, "id"));
         CHECK(jsonField(*redirected, "callId") == jsonField(*incoming, "callId"));
     }
-    auto rc = c.wait(30s);
-    {
-        INFO(c.describe() << "\n" << fx.logs(4000));
-        CHECK(c.received("BYE ", "BYE"));
-        CHECK(rc == std::optional<int>(0));
-    }
+    expectByeFromAs(c, fx, 30s);
     (void)settledSecondsAbove(*cap, port, 0, t0, -40);
     auto a = cap->firstHeard(port, kFirst, t0);
     auto b = cap->firstHeard(port, kSecond, t0);
@@ -449,7 +362,7 @@ TEST_CASE("as apps: redirect fetches the next instructions from its url and runs
 TEST_CASE("as apps: /v1/calls lists and shows a waiting call, redirects it and hangs it up",
           "[apps][e2e][sipp]") {
     if (!haveProgram("sipp")) PARLEY_SKIP("sipp is not installed");
-    App app;
+    WebhookApp app;
     FocusSystem fx(document({route("r-wait", "waiter", "webhook", app.url("/call"))}));
     if (!fx.focusFlags()) PARLEY_SKIP("parley-as takes no --rooms");
     constexpr double kHold = 700, kMoved = 1100;
@@ -465,11 +378,7 @@ TEST_CASE("as apps: /v1/calls lists and shows a waiting call, redirects it and h
 
     const double t0 = nowSeconds();
     SippPeer c = listeningCaller(fx, "waiter", port);
-    {
-        bool answered = c.waitAnswered(20s);
-        INFO(c.describe() << "\n" << fx.logs());
-        REQUIRE(answered);
-    }
+    requireAnswered(c, fx);
     {
         bool heard = cap->waitHeard(port, kHold, t0, 10s);
         INFO(cap->describe(port, t0, 1e300, {kHold, kMoved}) << "\n" << fx.logs(4000));
@@ -550,17 +459,8 @@ TEST_CASE("as apps: the clock app says the time and the date, then hangs up", "[
 
     const double t0 = nowSeconds();
     SippPeer c = listeningCaller(fx, "clock", port);
-    {
-        bool answered = c.waitAnswered(20s);
-        INFO(c.describe() << "\n" << fx.logs());
-        REQUIRE(answered);
-    }
-    auto rc = c.wait(30s);
-    {
-        INFO(c.describe() << "\n" << fx.logs(4000));
-        CHECK(c.received("BYE ", "BYE"));
-        CHECK(rc == std::optional<int>(0));
-    }
+    requireAnswered(c, fx);
+    expectByeFromAs(c, fx, 30s);
     // A time ("fourteen oh five") and a date ("november twenty first twenty twenty six"):
     // several words, every one of them a tone here, so seconds of sound.
     const double sound = settledSecondsAbove(*cap, port, 0, t0, -40);
@@ -574,7 +474,7 @@ TEST_CASE("as apps: the clock app says the time and the date, then hangs up", "[
 TEST_CASE("as apps: a play whose media cannot be fetched plays the fallback prompt, then BYE",
           "[apps][e2e][sipp]") {
     if (!haveProgram("sipp")) PARLEY_SKIP("sipp is not installed");
-    App app;
+    WebhookApp app;
     FocusSystem fx(document({route("r-bad", "badmedia", "webhook", app.url("/call"))}));
     if (!fx.focusFlags()) PARLEY_SKIP("parley-as takes no --rooms");
     // Nothing is served at /missing.wav: the app server answers 404.
@@ -587,17 +487,8 @@ TEST_CASE("as apps: a play whose media cannot be fetched plays the fallback prom
 
     const double t0 = nowSeconds();
     SippPeer c = listeningCaller(fx, "badmedia", port);
-    {
-        bool answered = c.waitAnswered(20s);
-        INFO(c.describe() << "\n" << fx.logs());
-        REQUIRE(answered);
-    }
-    auto rc = c.wait(30s);
-    {
-        INFO(c.describe() << "\n" << fx.logs(4000));
-        CHECK(c.received("BYE ", "BYE"));
-        CHECK(rc == std::optional<int>(0));
-    }
+    requireAnswered(c, fx);
+    expectByeFromAs(c, fx, 30s);
     INFO(cap->describe(port, t0, 1e300, {kPromptGoodbye}) << "\n" << fx.logs(3000));
     CHECK(cap->waitHeard(port, kPromptGoodbye, t0, 5s));
     CHECK(fx.asLog().find("falling back") != std::string::npos);
