@@ -7,6 +7,7 @@
 #
 #   bench/run_mix_load.sh [BUILD_DIR]        (default: build-bench)
 #   STEPS=100,200,400 SECONDS_PER_STEP=10 IDLE_SECONDS=30 RT_PRIORITY=50 bench/run_mix_load.sh
+#   MEDIA_PRIORITY=60 RT_PRIORITY=50 bench/run_mix_load.sh   # parley-ms media threads above its control thread
 #   MS_BIN=/path/to/other/parley-ms   measures another build with the same generator (before/after)
 #   MS_LOG_LEVEL=debug (default) makes parley-ms log its legs' jitter delay, printed per step
 set -euo pipefail
@@ -20,6 +21,7 @@ idle_conferences="${IDLE_CONFERENCES:-100}"
 # SCHED_FIFO priority for parley-ms and the generator (0: normal scheduling). On a machine
 # shared with other work, normal scheduling measures the neighbours (docs/benchmarks.md).
 rt="${RT_PRIORITY:-50}"
+mp="${MEDIA_PRIORITY:-0}"   # > 0: parley-ms --media-priority (media threads above its control thread)
 log_level="${MS_LOG_LEVEL:-debug}"
 
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPARLEY_BENCH=ON \
@@ -36,13 +38,13 @@ quiet() { grep -v -e '^tport' -e 'reported by' -e '^nta_agent' || true; }
 
 echo "== sweep: conferences of 10, every participant sending a tone"
 taskset -c 0 "$bench" --participants "$steps" --seconds "$seconds" --warmup 3 \
-    --ms-cpu 1 --cpu 0 --media-workers 1 --rt-priority "$rt" --ms-bin "$ms_bin" \
+    --ms-cpu 1 --cpu 0 --media-workers 1 --rt-priority "$rt" --media-priority "$mp" --ms-bin "$ms_bin" \
     --ms-log-level "$log_level" 2>&1 | quiet
 
 echo "== idle: $idle_conferences conferences, no legs, ${idle_seconds} s"
 taskset -c 0 "$bench" --mode idle --conferences "$idle_conferences" --seconds "$idle_seconds" \
-    --warmup 2 --ms-cpu 1 --cpu 0 --media-workers 1 --rt-priority "$rt" --ms-bin "$ms_bin" 2>&1 | quiet
+    --warmup 2 --ms-cpu 1 --cpu 0 --media-workers 1 --rt-priority "$rt" --media-priority "$mp" --ms-bin "$ms_bin" 2>&1 | quiet
 
 echo "== silent: 100 legs joined in 10 conferences, sending nothing, ${idle_seconds} s"
 taskset -c 0 "$bench" --mode silent --participants 100 --seconds "$idle_seconds" \
-    --warmup 2 --ms-cpu 1 --cpu 0 --media-workers 1 --rt-priority "$rt" --ms-bin "$ms_bin" 2>&1 | quiet
+    --warmup 2 --ms-cpu 1 --cpu 0 --media-workers 1 --rt-priority "$rt" --media-priority "$mp" --ms-bin "$ms_bin" 2>&1 | quiet

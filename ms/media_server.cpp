@@ -56,6 +56,7 @@ common::Result<std::unique_ptr<MediaServer>> MediaServer::create(const MsSetting
     if (!rtpAddr) return Error(1, "bad RTP address " + rtpHost + ": " + rtpAddr.error().message);
     plane::MediaPlaneConfig pc;
     pc.workers = settings.mediaWorkers;
+    pc.realtimePriority = settings.mediaPriority;
     if (pc.workers == 0) {
         unsigned cores = std::thread::hardware_concurrency();
         pc.workers = cores == 0 ? 1 : cores;

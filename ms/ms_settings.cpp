@@ -14,6 +14,10 @@ std::vector<common::OptionSpec> msOptionSpecs() {
         {"rtp-address", "HOST", "", "address RTP binds to (default: the --sip-listen host)", false},
         {"media-workers", "N", "0", "media threads, each with its own 20 ms tick (0: one per core)",
          false},
+        {"media-priority", "N", "0",
+         "0: media threads scheduled normally; 1-99: SCHED_FIFO at that priority (needs "
+         "CAP_SYS_NICE), above the control thread, which stays normal",
+         false},
         {"symmetric-rtp", "on|off", "on", "send RTP back to where the peer's RTP comes from",
          false},
         {"media-root", "DIR", "/var/lib/parley/media", "prompt files; file: URIs are confined here",
@@ -71,6 +75,14 @@ common::Result<MsSettings> msSettingsFrom(const common::Config& c) {
         if (r.ec != std::errc() || r.ptr != w.data() + w.size() || n > 256)
             return Error(2, "--media-workers must be a number 0..256, not '" + w + "'");
         s.mediaWorkers = n;
+    }
+    {
+        const std::string p = c.get("media-priority");
+        unsigned n = 0;
+        auto r = std::from_chars(p.data(), p.data() + p.size(), n);
+        if (r.ec != std::errc() || r.ptr != p.data() + p.size() || n > 99)
+            return Error(2, "--media-priority must be a number 0..99, not '" + p + "'");
+        s.mediaPriority = static_cast<int>(n);
     }
     {
         const std::string v = c.get("symmetric-rtp");

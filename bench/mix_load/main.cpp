@@ -19,7 +19,7 @@
 //   bench_mix_load [--participants 100,200,...] [--seconds 10] [--warmup 3]
 //                  [--mode load|idle|silent] [--conferences N] [--ms-bin PATH]
 //                  [--ms-cpu 1] [--cpu 0] [--media-workers 1] [--slots 10] [--rt-priority N]
-//                  [--rx-wakeups]
+//                  [--media-priority N] [--rx-wakeups]
 //
 // Receiving: by default the generator reads its socket on its send timer (every 2 ms),
 // stamped by the kernel, so parley-ms's sendto() does not also pay for waking the
@@ -28,6 +28,9 @@
 // --rt-priority N runs parley-ms and the generator SCHED_FIFO (as `chrt -f N`): on a
 // machine shared with other work this keeps that work off the measured path; the report
 // prints how much other work ran on parley-ms's CPU during each window either way.
+// --media-priority N gives parley-ms `--media-priority N`: its media threads SCHED_FIFO N,
+// above the rest of the process (its control thread), which a busy control thread (set-up,
+// keep-alives, HTTP) then cannot delay.
 
 #include <netinet/in.h>
 #include <poll.h>
@@ -84,6 +87,7 @@ struct Options {
     int mediaWorkers = 1;
     int slots = 10;
     int rtPriority = 0;  // > 0: SCHED_FIFO for parley-ms and the generator
+    int mediaPriority = 0;  // > 0: parley-ms --media-priority
     std::size_t window = 32;
     std::string msLogLevel = "notice";
     bool rxWakeups = false;  // watch the generator's socket instead of reading it on the timer
@@ -95,7 +99,7 @@ struct Options {
                  "[--seconds S] [--warmup S] [--mode load|idle|silent] [--conferences N] "
                  "[--ms-bin PATH] [--ms-cpu N] [--cpu N] [--media-workers N] [--slots N] "
                  "[--window N] [--setup-timeout S] [--ms-log-level LEVEL] [--rt-priority N] "
-                 "[--rx-wakeups]\n";
+                 "[--media-priority N] [--rx-wakeups]\n";
     std::exit(2);
 }
 
@@ -146,6 +150,8 @@ Options parseArgs(int argc, char** argv) {
                 o.slots = std::stoi(value());
             else if (a == "--rt-priority")
                 o.rtPriority = std::stoi(value());
+            else if (a == "--media-priority")
+                o.mediaPriority = std::stoi(value());
             else if (a == "--window")
                 o.window = std::stoul(value());
             else if (a == "--ms-log-level")
@@ -163,6 +169,7 @@ Options parseArgs(int argc, char** argv) {
         o.setupTimeout > 600)
         usage("durations out of range");
     if (o.rtPriority < 0 || o.rtPriority > 99) usage("--rt-priority must be 0..99");
+    if (o.mediaPriority < 0 || o.mediaPriority > 99) usage("--media-priority must be 0..99");
     if (o.perConference < 2 || o.perConference > 10) usage("--per-conference must be 2..10");
     if (o.participants.empty() || o.participants.size() > 20) usage("1..20 participant steps");
     for (std::size_t n : o.participants)
@@ -295,7 +302,8 @@ StepResult runStep(const Options& opt, std::size_t participants) {
     MsProcess ms(opt.msBin,
                  {"--sip-listen", "127.0.0.1:0", "--cfw-listen", "127.0.0.1:0", "--http-listen",
                   "127.0.0.1:0", "--rtp-ports", "20000-39999", "--media-workers",
-                  std::to_string(opt.mediaWorkers), "--log-level", opt.msLogLevel},
+                  std::to_string(opt.mediaWorkers), "--media-priority",
+                  std::to_string(opt.mediaPriority), "--log-level", opt.msLogLevel},
                  opt.msCpu, opt.rtPriority);
     auto ports = ms.waitReady(std::chrono::seconds(20));
     if (!ports) {

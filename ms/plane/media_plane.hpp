@@ -61,6 +61,7 @@ struct MediaPlaneConfig {
     std::uint16_t rtpHigh = 29999;
     rtp::RtpSessionConfig rtp;
     common::Duration noMediaTimeout = std::chrono::seconds(30);
+    int realtimePriority = 0;  // > 0: media threads run SCHED_FIFO at this priority
 };
 
 class PlaneObserver {

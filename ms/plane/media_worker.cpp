@@ -1,5 +1,7 @@
 #include "ms/plane/media_worker.hpp"
 
+#include <pthread.h>
+#include <sched.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,8 +45,12 @@ timespec toTimespec(TimePoint t) {
 
 }  // namespace
 
-MediaWorker::MediaWorker(std::size_t index, WorkerEvents events, common::Duration noMediaTimeout)
-    : index_(index), events_(std::move(events)), noMediaTimeout_(noMediaTimeout) {
+MediaWorker::MediaWorker(std::size_t index, WorkerEvents events, common::Duration noMediaTimeout,
+                         int realtimePriority)
+    : index_(index),
+      events_(std::move(events)),
+      noMediaTimeout_(noMediaTimeout),
+      realtimePriority_(realtimePriority) {
     silence_.clear();
 }
 
@@ -66,6 +72,17 @@ common::Status MediaWorker::start() {
     running_ = true;
     thread_ = std::thread([this] {
         pthread_setname_np(pthread_self(), ("parley-media" + std::to_string(index_)).c_str());
+        if (realtimePriority_ > 0) {
+            sched_param sp{};
+            sp.sched_priority = realtimePriority_;
+            if (const int err = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp); err != 0) {
+                PARLEY_LOG_WARN(log(), "worker " << index_ << ": SCHED_FIFO " << realtimePriority_
+                                                 << " refused (" << std::strerror(err)
+                                                 << "), normal scheduling");
+            } else {
+                PARLEY_LOG_INFO(log(), "worker " << index_ << ": SCHED_FIFO " << realtimePriority_);
+            }
+        }
         loop_.run();
     });
     return {};

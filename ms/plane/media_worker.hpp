@@ -163,8 +163,12 @@ struct WorkerStats {
 
 class MediaWorker {
   public:
+    // realtimePriority > 0: the thread asks for SCHED_FIFO at that priority when it starts
+    // (a warning and normal scheduling when the system refuses, e.g. without CAP_SYS_NICE),
+    // so a busy control thread or other work never delays a tick.
     MediaWorker(std::size_t index, WorkerEvents events,
-                common::Duration noMediaTimeout = std::chrono::seconds(30));
+                common::Duration noMediaTimeout = std::chrono::seconds(30),
+                int realtimePriority = 0);
     ~MediaWorker();
     MediaWorker(const MediaWorker&) = delete;
     MediaWorker& operator=(const MediaWorker&) = delete;
@@ -209,6 +213,7 @@ class MediaWorker {
     const std::size_t index_;
     WorkerEvents events_;
     const common::Duration noMediaTimeout_;
+    const int realtimePriority_;
     common::EventLoop loop_;
     common::Fd timerFd_;
     common::Fd readyFd_;                   // epoll set of the legs' RTP sockets

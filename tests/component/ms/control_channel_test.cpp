@@ -69,6 +69,10 @@ TEST_CASE("ms: bad flags and a bad config file exit non-zero with a message", "[
     CHECK(c4 != 0);
     CHECK(contains(o4, "bogus-key"));
 
+    auto [c6, o6] = run({"--media-priority", "100"});
+    CHECK(c6 != 0);
+    CHECK(contains(o6, "--media-priority"));
+
     auto [c5, o5] = run({"--help"});
     CHECK(c5 == 0);
     CHECK(contains(o5, "--cfw-listen"));

@@ -1,7 +1,12 @@
 // The media plane's control-side logic: where a group of joined entities lives, the plan of
 // one group, and a worker's 20 ms cadence.
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
+
+#include <sched.h>
 
 #include <catch2/catch.hpp>
 
@@ -146,6 +151,70 @@ TEST_CASE("ms: media worker: idle it sleeps, with a leg the tick keeps a 20 ms c
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     CHECK(worker.stats().ticks == after);
     worker.stop();
+}
+
+}  // namespace parley::ms::plane
+
+namespace parley::ms::plane {
+namespace {
+
+// The scheduling policy (field 41 of /proc/self/task/TID/stat) of this process's thread
+// named `name`; -1 when there is none.
+int threadPolicy(const std::string& name) {
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+        std::ifstream comm(task.path() / "comm");
+        std::string n;
+        std::getline(comm, n);
+        if (n != name) continue;
+        std::ifstream statFile(task.path() / "stat");
+        std::string stat((std::istreambuf_iterator<char>(statFile)), std::istreambuf_iterator<char>());
+        std::istringstream rest(stat.substr(stat.rfind(')') + 2));  // after "pid (comm) "
+        std::string field;
+        for (int i = 3; i <= 41 && rest >> field; ++i) {
+            if (i == 41) return std::stoi(field);
+        }
+    }
+    return -1;
+}
+
+// Whether this process holds CAP_SYS_NICE (bit 23 of CapEff in /proc/self/status).
+bool canSetRealtime() {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("CapEff:", 0) != 0) continue;
+        const unsigned long long caps = std::stoull(line.substr(7), nullptr, 16);
+        return (caps >> 23) & 1ULL;
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("ms: media worker: a realtime priority makes its thread SCHED_FIFO when allowed",
+          "[ms][plane]") {
+    MediaWorker worker(7, WorkerEvents{}, std::chrono::seconds(30), 5);
+    REQUIRE(worker.start());
+    int policy = -1;
+    for (int i = 0; i < 100 && policy < 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        policy = threadPolicy("parley-media7");
+    }
+    REQUIRE(policy >= 0);
+    if (canSetRealtime())
+        CHECK(policy == SCHED_FIFO);
+    else
+        CHECK(policy == SCHED_OTHER);  // refused: normal scheduling, with a warning
+    worker.stop();
+
+    MediaWorker normal(8, WorkerEvents{});
+    REQUIRE(normal.start());
+    policy = -1;
+    for (int i = 0; i < 100 && policy < 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        policy = threadPolicy("parley-media8");
+    }
+    CHECK(policy == SCHED_OTHER);
 }
 
 }  // namespace parley::ms::plane
