@@ -93,7 +93,7 @@ Focus::Room* Focus::room(const std::string& name) {
 }
 
 Focus::Room* Focus::loadRoom(const std::string& name) {
-    if (Room* r = room(name)) return r->ending ? nullptr : r;
+    if (Room* r = room(name)) return r->ending || !refreshConfig(*r) ? nullptr : r;
     if (name.empty() || name == options_.factoryUser) return nullptr;
     auto found = store_.find(name);
     if (!found) {
@@ -115,10 +115,9 @@ Focus::Room* Focus::loadRoom(const std::string& name) {
 }
 
 Focus::Room* Focus::createAdHocRoom() {
-    static thread_local std::mt19937_64 rng{std::random_device{}()};
     for (int attempt = 0; attempt < 8; ++attempt) {
         std::ostringstream name;
-        name << "adhoc-" << std::hex << (rng() & 0xffffffffffULL);
+        name << "adhoc-" << std::hex << (rng_() & 0xffffffffffULL);
         if (room(name.str())) continue;
         auto stored = store_.find(name.str());
         if (stored && *stored) continue;

@@ -25,9 +25,14 @@
 // - Limits: FocusOptions::maxCalls participants in all, maxSetups calls being set up at
 //   once; beyond them new INVITEs get 503 with Retry-After.
 // - Room configuration is read from the RoomStore when a room comes to life at run time
-//   (first call or subscription) and kept until the room is idle again.
+//   (first call or subscription), and read again whenever a call, subscription, REFER,
+//   dial-out or move asks to enter the live room, so that a change made through another
+//   parley-as sharing the database (lock, PIN, limits, allow/deny) applies to the next
+//   entrant here too. A stored room deleted elsewhere takes no new entrants (404); those in
+//   it stay until they leave.
 
 #include <chrono>
+#include <random>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -225,6 +230,11 @@ private:
     Participant* participant(std::uint64_t id);
     Room* room(const std::string& name);           // at run time only
     Room* loadRoom(const std::string& name);       // run time, else from the store
+    // Reads a live stored room's configuration again (other parley-as sharing the database
+    // may have changed it); false when the room is no longer in the store. A store failure
+    // keeps the configuration it has.
+    bool refreshConfig(Room& room);
+    void applyConfig(Room& room, RoomConfig config);
     Room* createAdHocRoom();
     std::string roomUri(const std::string& name) const;
     std::string prompt(const std::string& name) const;
@@ -283,6 +293,7 @@ private:
 
     common::EventLoop& loop_;
     EventBus* bus_ = nullptr;
+    std::mt19937_64 rng_{std::random_device{}()};  // ad-hoc room and recording ids
     CallRouter* router_ = nullptr;
     RoomStore& store_;
     MediaServerRegistry& registry_;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <sstream>
 
 #include "as/focus/focus.hpp"
 #include "as/events/event_bus.hpp"
@@ -362,11 +363,13 @@ void Focus::startRecording(const std::string& roomName, std::function<void(commo
         done(error);
         return;
     }
-    static std::uint64_t counter = 0;
-    // Unique across restarts too (the store keeps the index): start time and a counter.
+    // Unique across restarts and across parley-as instances sharing the store: start time
+    // and 48 random bits; at most 64 characters (REST ids), so long room names are cut.
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                   std::chrono::system_clock::now().time_since_epoch()).count();
-    std::string recId = roomName + "-" + std::to_string(ms) + "-" + std::to_string(++counter);
+    std::ostringstream id;
+    id << roomName.substr(0, 34) << "-" << ms << "-" << std::hex << (rng_() & 0xffffffffffffULL);
+    const std::string recId = id.str();
     DialogSpec spec;
     spec.bargeIn = false;
     RecordSpec record;
@@ -569,15 +572,35 @@ common::Status Focus::roomChanged(const std::string& name) {
     auto found = store_.find(name);
     if (!found) return found.error();
     if (!*found) return common::Error(404, "no room " + name + " in the store");
-    r->config = std::move(**found);
-    if (r->events) {
-        r->events->setRoom(RoomView{r->uri, r->config.displayName,
-                                    r->config.maxParticipants ? std::optional<std::uint32_t>(r->config.maxParticipants)
-                                                              : std::nullopt,
-                                    r->config.locked, r->conf != Room::Conf::None});
-    }
-    PARLEY_LOG_INFO(log(), "room " << name << ": configuration reloaded");
+    applyConfig(*r, std::move(**found));
     return {};
+}
+
+bool Focus::refreshConfig(Room& r) {
+    if (r.config.adHoc) return true;
+    auto found = store_.find(r.config.name);
+    if (!found) {
+        PARLEY_LOG_WARN(log(), "room " << r.config.name << ": keeping its configuration, the store failed: "
+                                       << found.error().message);
+        return true;
+    }
+    if (!*found) {
+        PARLEY_LOG_INFO(log(), "room " << r.config.name << ": no longer in the store, no new entrants");
+        return false;
+    }
+    if (**found != r.config) applyConfig(r, std::move(**found));
+    return true;
+}
+
+void Focus::applyConfig(Room& r, RoomConfig config) {
+    r.config = std::move(config);
+    if (r.events) {
+        r.events->setRoom(RoomView{r.uri, r.config.displayName,
+                                   r.config.maxParticipants ? std::optional<std::uint32_t>(r.config.maxParticipants)
+                                                            : std::nullopt,
+                                   r.config.locked, r.conf != Room::Conf::None});
+    }
+    PARLEY_LOG_INFO(log(), "room " << r.config.name << ": configuration reloaded");
 }
 
 common::Status Focus::adopt(Adoption a) {
