@@ -299,12 +299,16 @@ StepResult runStep(const Options& opt, std::size_t participants) {
     res.conferences = withLegs ? participants / opt.perConference : opt.conferences;
     if (!withLegs) res.participants = 0;
 
-    MsProcess ms(opt.msBin,
-                 {"--sip-listen", "127.0.0.1:0", "--cfw-listen", "127.0.0.1:0", "--http-listen",
-                  "127.0.0.1:0", "--rtp-ports", "20000-39999", "--media-workers",
-                  std::to_string(opt.mediaWorkers), "--media-priority",
-                  std::to_string(opt.mediaPriority), "--log-level", opt.msLogLevel},
-                 opt.msCpu, opt.rtPriority);
+    std::vector<std::string> msArgs{"--sip-listen", "127.0.0.1:0", "--cfw-listen", "127.0.0.1:0",
+                                    "--http-listen", "127.0.0.1:0", "--rtp-ports", "20000-39999",
+                                    "--media-workers", std::to_string(opt.mediaWorkers),
+                                    "--log-level", opt.msLogLevel};
+    // Only when asked: a parley-ms from before the flag (MS_BIN, before/after runs) still runs.
+    if (opt.mediaPriority > 0) {
+        msArgs.push_back("--media-priority");
+        msArgs.push_back(std::to_string(opt.mediaPriority));
+    }
+    MsProcess ms(opt.msBin, msArgs, opt.msCpu, opt.rtPriority);
     auto ports = ms.waitReady(std::chrono::seconds(20));
     if (!ports) {
         res.why = "parley-ms did not start: " + ms.log();
