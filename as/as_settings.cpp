@@ -1,5 +1,7 @@
 #include "as/as_settings.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -26,6 +28,9 @@ std::vector<common::OptionSpec> asOptionSpecs() {
          true},
         {"api-rate", "N", "50", "REST requests per second per client address (0: no limit)", false},
         {"webhook-secret", "SECRET", "", "shared secret of the event webhooks' HMAC-SHA256 signature", false},
+        {"webhook-ca", "FILE", "",
+         "PEM CA certificates trusted for https webhooks besides the system's (private CA, self-signed)",
+         false},
         {"ms-http", "URL", "", "base URL of the media server's HTTP listener as clients reach it "
                                "(recording downloads); empty: as the media server reports it", false},
         {"early-media", "", "",
@@ -122,6 +127,9 @@ common::Result<AsSettings> asSettingsFrom(const common::Config& c) {
     if (!rate) return rate.error();
     s.apiRate = static_cast<double>(*rate);
     s.webhookSecret = c.get("webhook-secret");
+    s.webhookCa = c.get("webhook-ca");
+    if (!s.webhookCa.empty() && ::access(s.webhookCa.c_str(), R_OK) != 0)
+        return Error(2, "--webhook-ca: cannot read " + s.webhookCa);
     s.msHttpBase = c.get("ms-http");
     if (!s.msHttpBase.empty() && s.msHttpBase.rfind("http://", 0) != 0 && s.msHttpBase.rfind("https://", 0) != 0)
         return Error(2, "--ms-http must be an http:// or https:// URL");

@@ -27,6 +27,7 @@ struct AsSettings {
     std::vector<std::string> apiTokens; // REST bearer tokens
     double apiRate = 50;                // REST requests/s per client address, 0: no limit
     std::string webhookSecret;          // HMAC-SHA256 key of event webhooks
+    std::string webhookCa;              // PEM CA file for https webhooks ("" : system CAs only)
     std::string msHttpBase;             // recording downloads: the MS's HTTP base as clients see it
     common::LogLevel logLevel = common::LogLevel::Info;
 };

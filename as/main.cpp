@@ -154,12 +154,14 @@ int run(const as::AsSettings& settings) {
     scriptOptions.promptBase = settings.promptBase;
     scriptOptions.maxCalls = settings.maxCalls;
     scriptOptions.fallbackPrompt = settings.promptBase + "goodbye.wav";
+    scriptOptions.webhook.caFile = settings.webhookCa;
     as::apps::CallScripts scripts(loop, **stack, registry, std::move(hooks), scriptOptions);
     focus.setCallRouter(&scripts);
 
     // Events: signed webhooks and the WebSocket stream.
     as::WebhookOptions webhookOptions;
     webhookOptions.secret = settings.webhookSecret;
+    webhookOptions.caFile = settings.webhookCa;
     as::WebhookSender webhooks(webhookOptions);
     webhooks.attach(bus);
 

@@ -1,4 +1,5 @@
 #include "as/apps/webhook_client.hpp"
+#include "as/events/tls_client.hpp"
 
 #include <istream>
 #include <sstream>
@@ -115,11 +116,8 @@ common::Result<std::string> WebhookClient::exchange(const std::string& url, cons
             return common::Error(400, "not an http(s) URL");
         std::unique_ptr<Poco::Net::HTTPClientSession> session;
         if (uri.getScheme() == "https") {
-            Poco::Net::Context::Ptr context = new Poco::Net::Context(
-                Poco::Net::Context::TLS_CLIENT_USE, "", "", "",
-                options.verifyPeer ? Poco::Net::Context::VERIFY_RELAXED : Poco::Net::Context::VERIFY_NONE, 9,
-                true);
-            session = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), context);
+            session = std::make_unique<Poco::Net::HTTPSClientSession>(
+                uri.getHost(), uri.getPort(), tlsClientContext(options.caFile, options.verifyPeer));
         } else {
             session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
         }

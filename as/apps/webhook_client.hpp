@@ -38,6 +38,7 @@ struct WebhookOptions {
     std::size_t maxQueued = 1000;
     std::size_t maxBodyBytes = 1u << 20;
     bool verifyPeer = true;
+    std::string caFile;  // PEM CA certificates trusted for https webhooks, besides the system's
     std::string userAgent = "Parley/0.1";
 };
 

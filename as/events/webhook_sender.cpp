@@ -1,4 +1,5 @@
 #include "as/events/webhook_sender.hpp"
+#include "as/events/tls_client.hpp"
 
 #include <sys/socket.h>
 
@@ -57,16 +58,6 @@ std::string webhookSignature(const std::string& secret, const std::string& times
 }
 
 namespace {
-
-Poco::Net::Context::Ptr tlsClientContext() {
-    static Poco::Net::Context::Ptr context = [] {
-        Poco::Net::initializeSSL();
-        return Poco::Net::Context::Ptr(
-            new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", "",
-                                   Poco::Net::Context::VERIFY_STRICT, 9, true));
-    }();
-    return context;
-}
 
 bool fallingRate(std::uint64_t n) {  // true for 1, 10, 100, 1000...
     while (n >= 10 && n % 10 == 0) n /= 10;
@@ -270,7 +261,7 @@ bool WebhookSender::attempt(Worker& self, const std::string& url, const Delivery
         std::unique_ptr<Poco::Net::HTTPClientSession> session;
         if (uri.getScheme() == "https")
             session = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(),
-                                                                      tlsClientContext());
+                                                                      tlsClientContext(options_.caFile));
         else if (uri.getScheme() == "http")
             session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
         else {

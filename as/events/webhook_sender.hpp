@@ -54,6 +54,7 @@ struct WebhookOptions {
     int threads = 4;
     std::chrono::milliseconds backoffBase{1000};
     std::chrono::milliseconds backoffCap{60000};
+    std::string caFile;  // PEM CA certificates trusted for https receivers, besides the system's
 };
 
 struct WebhookStats {

@@ -215,6 +215,7 @@ TEST_CASE("as process: bad flags exit non-zero with the usage", "[as][component]
         {"--ms", "http://not-sip"},
         {"--db", "mysql://x"},
         {"--http-listen", "127.0.0.1:notaport"},
+        {"--webhook-ca", "/nonexistent/ca.pem"},
     };
     int i = 0;
     for (const auto& args : bad) {

@@ -126,7 +126,7 @@ TEST_CASE("as events2: signed webhooks are retried and delivered exactly in orde
     TestHttpServer server;
     Inbox inbox;
     receiver(server, "/hook", inbox, "s3cret", 2);
-    WebhookSender sender(WebhookOptions{"s3cret", 100, 5, 2000ms, 2, 50ms, 200ms});
+    WebhookSender sender(WebhookOptions{"s3cret", 100, 5, 2000ms, 2, 50ms, 200ms, {}});
     for (std::uint64_t i = 1; i <= 20; ++i) sender.enqueue(joined(i, server.url("/hook")));
     REQUIRE(inbox.waitFor([](Inbox& b) { return b.accepted.size() == 20; }, 10s));
     std::lock_guard<std::mutex> lock(inbox.mutex);
@@ -148,7 +148,7 @@ TEST_CASE("as events2: a receiver with the wrong secret rejects every delivery",
     TestHttpServer server;
     Inbox inbox;
     receiver(server, "/hook", inbox, "other", 0);
-    WebhookSender sender(WebhookOptions{"s3cret", 100, 2, 2000ms, 1, 10ms, 10ms});
+    WebhookSender sender(WebhookOptions{"s3cret", 100, 2, 2000ms, 1, 10ms, 10ms, {}});
     sender.enqueue(joined(1, server.url("/hook")));
     REQUIRE(inbox.waitFor([](Inbox& b) { return b.requests == 2; }, 5s));
     CHECK(inbox.badSignatures == 2);
@@ -169,7 +169,7 @@ TEST_CASE("as events2: dead and hanging receivers do not delay a healthy one", "
     const std::string hangingUrl =
         "http://127.0.0.1:" + std::to_string(hanging.address().port()) + "/hang";
 
-    WebhookSender sender(WebhookOptions{"k", 1000, 3, 3000ms, 2, 100ms, 100ms});
+    WebhookSender sender(WebhookOptions{"k", 1000, 3, 3000ms, 2, 100ms, 100ms, {}});
     const auto start = std::chrono::steady_clock::now();
     for (std::uint64_t i = 1; i <= 30; ++i) {
         sender.enqueue(joined(i, hangingUrl));
@@ -212,7 +212,7 @@ TEST_CASE("as events2: a stuck receiver's queue keeps the newest events", "[as_w
                      resp.setContentLength(0);
                      resp.send();
                  });
-    WebhookSender sender(WebhookOptions{"k", 3, 3, 3000ms, 1, 10ms, 10ms});
+    WebhookSender sender(WebhookOptions{"k", 3, 3, 3000ms, 1, 10ms, 10ms, {}});
     sender.enqueue(joined(1, server.url("/slow")));
     {
         std::unique_lock<std::mutex> lock(mutex);

@@ -69,7 +69,7 @@ TEST_CASE("as events2: backoff doubles from 1 s and stops at 60 s", "[as_events2
 }
 
 TEST_CASE("as events2: events without an eventsUrl are not queued", "[as_events2]") {
-    WebhookSender sender(WebhookOptions{"s", 10, 3, 1000ms, 1, 1000ms, 60000ms});
+    WebhookSender sender(WebhookOptions{"s", 10, 3, 1000ms, 1, 1000ms, 60000ms, {}});
     sender.enqueue(hookEvent(""));
     CHECK(sender.stats().enqueued == 0);
 }
@@ -78,7 +78,7 @@ TEST_CASE("as events2: a full queue drops the oldest waiting events and counts t
           "[as_events2]") {
     // The receiver cannot be reached (not an http URL): its first event fails and then
     // waits an hour in backoff, so the others stay queued.
-    WebhookSender sender(WebhookOptions{"s", 3, 5, 1000ms, 1, 3600s, 3600s});
+    WebhookSender sender(WebhookOptions{"s", 3, 5, 1000ms, 1, 3600s, 3600s, {}});
     sender.enqueue(hookEvent("ftp://nowhere.invalid/x"));
     REQUIRE(eventually([&] { return sender.stats().failedAttempts == 1; }));
     for (int i = 0; i < 5; ++i) sender.enqueue(hookEvent("ftp://nowhere.invalid/x"));
@@ -101,7 +101,7 @@ TEST_CASE("as events2: a full queue drops the oldest waiting events and counts t
 }
 
 TEST_CASE("as events2: an event is given up after maxAttempts", "[as_events2]") {
-    WebhookSender sender(WebhookOptions{"s", 10, 3, 1000ms, 1, 1ms, 5ms});
+    WebhookSender sender(WebhookOptions{"s", 10, 3, 1000ms, 1, 1ms, 5ms, {}});
     sender.enqueue(hookEvent("ftp://nowhere.invalid/x"));
     REQUIRE(eventually([&] { return sender.stats().givenUp == 1; }));
     CHECK(sender.stats().failedAttempts == 3);
@@ -110,7 +110,7 @@ TEST_CASE("as events2: an event is given up after maxAttempts", "[as_events2]") 
 
 TEST_CASE("as events2: the sender follows a bus it is attached to", "[as_events2]") {
     parley::as::EventBus bus;
-    WebhookSender sender(WebhookOptions{"s", 10, 1, 1000ms, 1, 3600s, 3600s});
+    WebhookSender sender(WebhookOptions{"s", 10, 1, 1000ms, 1, 3600s, 3600s, {}});
     sender.attach(bus);
     bus.publish(hookEvent("ftp://nowhere.invalid/x"));
     bus.publish(hookEvent(""));
