@@ -19,27 +19,6 @@ namespace {
 
 using focus::room;
 
-Poco::JSON::Object::Ptr json(const HttpReply& r) {
-    Poco::JSON::Parser parser;
-    return parser.parse(r.body).extract<Poco::JSON::Object::Ptr>();
-}
-
-std::string errorCode(const HttpReply& r) {
-    try {
-        return json(r)->getObject("error")->getValue<std::string>("code");
-    } catch (const std::exception&) {
-        return "";
-    }
-}
-
-std::string errorMessage(const HttpReply& r) {
-    try {
-        return json(r)->getObject("error")->getValue<std::string>("message");
-    } catch (const std::exception&) {
-        return "";
-    }
-}
-
 // A rooms document with rooms r1 and r2 and one route from the file.
 std::string document() {
     return R"({"rooms":[)" + room("r1") + "," + room("r2") +

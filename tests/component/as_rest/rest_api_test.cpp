@@ -18,27 +18,6 @@ namespace {
 using focus::room;
 using focus::roomsJson;
 
-Poco::JSON::Object::Ptr json(const HttpReply& r) {
-    Poco::JSON::Parser parser;
-    return parser.parse(r.body).extract<Poco::JSON::Object::Ptr>();
-}
-
-std::string errorCode(const HttpReply& r) {
-    try {
-        return json(r)->getObject("error")->getValue<std::string>("code");
-    } catch (const std::exception&) {
-        return "";
-    }
-}
-
-std::string errorMessage(const HttpReply& r) {
-    try {
-        return json(r)->getObject("error")->getValue<std::string>("message");
-    } catch (const std::exception&) {
-        return "";
-    }
-}
-
 // Polls the participants of `room` until one is joined; its id, "" at the deadline.
 std::string waitJoined(RestSystem& fx, const std::string& roomName, std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -14,6 +14,7 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/StreamSocket.h>
+#include <Poco/JSON/Parser.h>
 #include <Poco/StreamCopier.h>
 
 #include "tests/support/media/audio_file.hpp"
@@ -182,6 +183,32 @@ RestSystem::~RestSystem() {
 std::string RestSystem::logs(std::size_t tailBytes) const {
     return "--- parley-as:\n" + tail(as_->output(), tailBytes) + "\n--- parley-ms:\n" +
            tail(ms_->process.output(), tailBytes);
+}
+
+Poco::JSON::Object::Ptr tryJson(const HttpReply& r) {
+    try {
+        return Poco::JSON::Parser().parse(r.body).extract<Poco::JSON::Object::Ptr>();
+    } catch (const std::exception&) {
+        return nullptr;
+    }
+}
+
+Poco::JSON::Object::Ptr json(const HttpReply& r) {
+    auto o = tryJson(r);
+    if (!o) throw std::runtime_error("not a JSON object (HTTP " + std::to_string(r.status) + "): " + r.body);
+    return o;
+}
+
+std::string errorCode(const HttpReply& r) {
+    auto o = tryJson(r);
+    auto e = o ? o->getObject("error") : nullptr;
+    return e && e->has("code") ? e->getValue<std::string>("code") : "";
+}
+
+std::string errorMessage(const HttpReply& r) {
+    auto o = tryJson(r);
+    auto e = o ? o->getObject("error") : nullptr;
+    return e && e->has("message") ? e->getValue<std::string>("message") : "";
 }
 
 }  // namespace parley::test::rest

@@ -19,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include <Poco/JSON/Object.h>
+
 #include "tests/component/ms/ms_harness.hpp"
 #include "tests/e2e/as_focus/focus_fixture.hpp"
 #include "tests/support/process.hpp"
@@ -43,6 +45,14 @@ struct HttpReply {
 HttpReply call(std::uint16_t port, const std::string& method, const std::string& path,
                const std::string& body = "", const std::string& token = kToken,
                const std::vector<std::pair<std::string, std::string>>& headers = {});
+
+// The body as a JSON object: json() throws (with the body) when it is not one, so a test
+// fails with the reason; tryJson() gives nullptr instead.
+Poco::JSON::Object::Ptr json(const HttpReply& r);
+Poco::JSON::Object::Ptr tryJson(const HttpReply& r);
+// error.code / error.message of an API error body, "" when the body has none.
+std::string errorCode(const HttpReply& r);
+std::string errorMessage(const HttpReply& r);
 
 // Sends `bytes` on a fresh TCP connection (in pieces of `chunk` bytes with `pause` between
 // them when chunk > 0) and returns whatever came back until the peer closed or `timeout`.

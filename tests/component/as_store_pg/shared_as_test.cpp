@@ -44,6 +44,7 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using rest::call;
 using rest::HttpReply;
+using rest::tryJson;
 
 std::string tail(const std::string& s, std::size_t n = 4000) {
     return s.size() > n ? "..." + s.substr(s.size() - n) : s;
@@ -55,18 +56,9 @@ std::uint16_t portAfter(const std::string& log, const std::string& needle) {
     return static_cast<std::uint16_t>(std::stoi(m[1].str()));
 }
 
-// The body as a JSON object; nullptr when it is not one.
-Poco::JSON::Object::Ptr json(const HttpReply& r) {
-    try {
-        return Poco::JSON::Parser().parse(r.body).extract<Poco::JSON::Object::Ptr>();
-    } catch (const std::exception&) {
-        return nullptr;
-    }
-}
-
 // The "total" of a list answer, -1 when there is none.
 long total(const HttpReply& r) {
-    auto o = json(r);
+    auto o = tryJson(r);
     return o && o->has("total") ? o->getValue<long>("total") : -1;
 }
 
@@ -196,7 +188,7 @@ focus::SippPeer dial(System& sys, const std::string& name, const std::string& us
 std::string waitJoined(AsNode& node, const std::string& room, std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     while (Clock::now() < deadline) {
-        auto o = json(call(node.httpPort(), "GET", "/v1/conferences/" + room + "/participants"));
+        auto o = tryJson(call(node.httpPort(), "GET", "/v1/conferences/" + room + "/participants"));
         if (o && o->has("participants")) {
             auto list = o->getArray("participants");
             for (unsigned i = 0; i < list->size(); ++i) {
@@ -267,7 +259,7 @@ TEST_CASE("shared AS: two parley-as on one PostgreSQL share rooms, locks, routes
         auto read = call(as2->httpPort(), "GET", "/v1/conferences/shared");
         INFO(read.body);
         REQUIRE(read.status == 200);
-        auto o = json(read);
+        auto o = tryJson(read);
         REQUIRE(o);
         CHECK(o->getValue<std::string>("displayName") == "Both ASes");
         CHECK_FALSE(o->getValue<bool>("locked"));
@@ -293,7 +285,7 @@ TEST_CASE("shared AS: two parley-as on one PostgreSQL share rooms, locks, routes
             call(as2->httpPort(), "PATCH", "/v1/conferences/shared", R"({"locked":true})");
         INFO(locked.body);
         REQUIRE(locked.status == 200);
-        auto seen = json(call(as1->httpPort(), "GET", "/v1/conferences/shared"));
+        auto seen = tryJson(call(as1->httpPort(), "GET", "/v1/conferences/shared"));
         REQUIRE(seen);
         CHECK(seen->getValue<bool>("locked"));
         CHECK(seen->getValue<bool>("active"));  // AS1 has the caller who stays
@@ -349,8 +341,8 @@ TEST_CASE("shared AS: two parley-as on one PostgreSQL share rooms, locks, routes
                                                  << logs());
         REQUIRE(cdrs.status == 200);
         CHECK(total(cdrs) == 2);  // the refused callers never entered: no record
-        REQUIRE(json(cdrs));
-        auto items = json(cdrs)->getArray("items");
+        REQUIRE(tryJson(cdrs));
+        auto items = tryJson(cdrs)->getArray("items");
         bool fromAs1 = false, fromAs2 = false;
         for (unsigned i = 0; i < items->size(); ++i) {
             auto cdr = items->getObject(i);
@@ -390,7 +382,7 @@ void recordingSurvivesRestart(const std::string& db, System& sys) {
     auto started = call(as->httpPort(), "POST", "/v1/conferences/taped/recordings");
     INFO(started.body << "\n" << as->log());
     REQUIRE(started.status == 201);
-    auto startedJson = json(started);
+    auto startedJson = tryJson(started);
     REQUIRE(startedJson);
     const std::string id = startedJson->getValue<std::string>("id");
     std::this_thread::sleep_for(1s);  // a second of the room's mix in the recording
@@ -399,14 +391,14 @@ void recordingSurvivesRestart(const std::string& db, System& sys) {
     const auto deadline = Clock::now() + 10s;
     while (Clock::now() < deadline) {
         before = call(as->httpPort(), "GET", "/v1/recordings/" + id);
-        auto o = json(before);
+        auto o = tryJson(before);
         if (o && o->has("state") && o->getValue<std::string>("state") != "recording") break;
         std::this_thread::sleep_for(200ms);  // polling the MS's report through the AS
     }
     INFO("before the restart: " << before.body);
     REQUIRE(before.status == 200);
-    REQUIRE(json(before));
-    REQUIRE(json(before)->getValue<std::string>("state") == "ready");
+    REQUIRE(tryJson(before));
+    REQUIRE(tryJson(before)->getValue<std::string>("state") == "ready");
 
     // SIGTERM: the caller gets the AS's BYE, the AS exits 0.
     CHECK(as->stop() == 0);
@@ -426,8 +418,8 @@ void recordingSurvivesRestart(const std::string& db, System& sys) {
     INFO(listed.body);
     REQUIRE(listed.status == 200);
     CHECK(total(listed) == 1);
-    REQUIRE(json(listed));
-    auto items = json(listed)->getArray("recordings");
+    REQUIRE(tryJson(listed));
+    auto items = tryJson(listed)->getArray("recordings");
     REQUIRE(items->size() == 1);
     CHECK(items->getObject(0)->getValue<std::string>("id") == id);
     CHECK(items->getObject(0)->getValue<std::string>("state") == "ready");
