@@ -11,7 +11,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 JOBS="$(nproc)"
-FUZZ_SECONDS="${FUZZ_SECONDS:-15}"
+FUZZ_SECONDS="${FUZZ_SECONDS:-10}"
 BUILD="${BUILD_DIR:-$ROOT/build-asan}"
 FUZZ_BUILD="${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}"
 
