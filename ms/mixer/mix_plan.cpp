@@ -217,17 +217,4 @@ MixPlan MixPlan::buildGroup(const JoinGraph& graph, const std::vector<std::strin
     return assemble(graph, connections, conferences, joins);
 }
 
-std::optional<std::size_t> MixPlan::connectionIndex(std::string_view id) const {
-    auto it = std::lower_bound(connections.begin(), connections.end(), id);
-    if (it == connections.end() || *it != id) return std::nullopt;
-    return static_cast<std::size_t>(it - connections.begin());
-}
-
-std::optional<std::size_t> MixPlan::conferenceIndex(std::string_view id) const {
-    for (std::size_t i = 0; i < conferences.size(); ++i) {
-        if (conferences[i].id == id) return i;
-    }
-    return std::nullopt;
-}
-
 }  // namespace parley::ms::mixer

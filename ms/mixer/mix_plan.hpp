@@ -98,8 +98,6 @@ struct MixPlan {
     // graph. Equal to the part of build(graph) that concerns the group.
     static MixPlan buildGroup(const JoinGraph& graph, const std::vector<std::string>& ids);
 
-    std::optional<std::size_t> connectionIndex(std::string_view id) const;
-    std::optional<std::size_t> conferenceIndex(std::string_view id) const;
     bool operator==(const MixPlan&) const = default;
 };
 
