@@ -22,7 +22,10 @@ step "dependencies"
 
 step "build (Debug, ASan + UBSan) in $BUILD"
 # The benchmarks are built and run on their own (bench/, Release): not here.
-cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPARLEY_SANITIZE=ON -DPARLEY_BENCH=OFF >/dev/null
+# -g1: line tables (what ASan/UBSan reports need) without the full debug info, ~15 % less
+# compile time on the 2-core CI machine.
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DPARLEY_SANITIZE=ON \
+  -DPARLEY_BENCH=OFF >/dev/null
 cmake --build "$BUILD" -j"$JOBS"
 
 step "ctest (unit, component, e2e)"

@@ -5,12 +5,12 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 
 #include "tests/component/as_rest/rest_fixture.hpp"
 #include "tests/support/spec_files.hpp"
+#include "tests/support/text_match.hpp"
 
 namespace parley::test::rest {
 
@@ -35,17 +35,17 @@ std::set<std::string> documentedRoutes(const std::string& yaml) {
     std::istringstream in(yaml);
     std::string line, path;
     bool inPaths = false;
-    static const std::regex pathRe("^  (/[^ :]+):\\s*$");
-    static const std::regex methodRe("^    (get|post|put|patch|delete):.*$");
-    std::smatch m;
+    const std::string pathRe = "^  (/[^ :]+):\\s*$";
+    const std::string methodRe = "^    (get|post|put|patch|delete):.*$";
+    std::vector<std::string> m;
     while (std::getline(in, line)) {
         if (!line.empty() && line[0] != ' ') {
             inPaths = line.rfind("paths:", 0) == 0;
             continue;
         }
         if (!inPaths) continue;
-        if (std::regex_match(line, m, pathRe)) path = m[1].str();
-        else if (!path.empty() && std::regex_match(line, m, methodRe)) out.insert(upper(m[1].str()) + " " + path);
+        if (!(m = parley::test::reMatch(line, pathRe)).empty()) path = m[1];
+        else if (!path.empty() && !(m = parley::test::reMatch(line, methodRe)).empty()) out.insert(upper(m[1]) + " " + path);
     }
     return out;
 }
@@ -53,12 +53,11 @@ std::set<std::string> documentedRoutes(const std::string& yaml) {
 // Routes registered in as/rest/*.cpp: ("GET", "/v1/...") string pairs.
 std::set<std::string> servedRoutes() {
     std::set<std::string> out;
-    static const std::regex re("\"(GET|POST|PUT|PATCH|DELETE)\",\\s*\"(/v1/[^\"]*)\"");
+    const std::string re = "\"(GET|POST|PUT|PATCH|DELETE)\",\\s*\"(/v1/[^\"]*)\"";
     for (const auto& entry : std::filesystem::directory_iterator(sourceDir() / "as" / "rest")) {
         if (entry.path().extension() != ".cpp") continue;
         std::string src = text(entry.path());
-        for (std::sregex_iterator it(src.begin(), src.end(), re), end; it != end; ++it)
-            out.insert((*it)[1].str() + " " + (*it)[2].str());
+        for (const auto& m : parley::test::reSearchAll(src, re)) out.insert(m[1] + " " + m[2]);
     }
     return out;
 }
@@ -87,8 +86,8 @@ TEST_CASE("REST docs: openapi.yaml and the served routes agree", "[rest][docs]")
     for (const auto& route : documented) {
         auto space = route.find(' ');
         std::string method = route.substr(0, space);
-        std::string path = std::regex_replace(route.substr(space + 1), std::regex("\\{name\\}"), "r1");
-        path = std::regex_replace(path, std::regex("\\{id\\}"), "nobody");
+        std::string path = parley::test::reReplace(route.substr(space + 1), "\\{name\\}", "r1");
+        path = parley::test::reReplace(path, "\\{id\\}", "nobody");
         // A DELETE of the room itself would end the fixture's room for the routes after it.
         if (method == "DELETE" && path == "/v1/conferences/r1") path = "/v1/conferences/gone-already";
         auto r = call(fx.httpPort(), method, path, method == "POST" || method == "PATCH" ? "{}" : "");

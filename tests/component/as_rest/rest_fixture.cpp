@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <fstream>
 #include <random>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -19,19 +18,13 @@
 
 #include "tests/support/media/audio_file.hpp"
 #include "tests/support/media/tone_generator.hpp"
+#include "tests/support/text_match.hpp"
 
 namespace parley::test::rest {
 
 namespace {
 
 std::string tail(const std::string& s, std::size_t n) { return s.size() > n ? s.substr(s.size() - n) : s; }
-
-std::uint16_t portAfter(const std::string& log, const std::string& needle) {
-    std::smatch m;
-    std::regex re(needle + " 127\\.0\\.0\\.1:([0-9]+)");
-    if (!std::regex_search(log, m, re)) return 0;
-    return static_cast<std::uint16_t>(std::stoi(m[1].str()));
-}
 
 std::string randomRtpBlock() {
     std::mt19937 rng{std::random_device{}()};
@@ -107,10 +100,8 @@ std::string rawExchange(std::uint16_t port, const std::string& bytes, std::chron
 }
 
 int rawStatus(const std::string& response) {
-    std::smatch m;
-    static const std::regex re("^HTTP/1\\.[01] ([0-9]{3})");
-    if (!std::regex_search(response, m, re)) return 0;
-    return std::stoi(m[1].str());
+    std::optional<std::string> code = parley::test::reCapture(response, "^HTTP/1\\.[01] ([0-9]{3})");
+    return code ? std::stoi(*code) : 0;
 }
 
 bool RestSystem::supported(std::string& why) {

@@ -21,7 +21,6 @@
 #include <filesystem>
 #include <memory>
 #include <random>
-#include <regex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -36,6 +35,7 @@
 #include "tests/e2e/as_focus/focus_fixture.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/spec_files.hpp"
+#include "tests/support/text_match.hpp"
 
 namespace parley::test::shared_as {
 namespace {
@@ -50,11 +50,6 @@ std::string tail(const std::string& s, std::size_t n = 4000) {
     return s.size() > n ? "..." + s.substr(s.size() - n) : s;
 }
 
-std::uint16_t portAfter(const std::string& log, const std::string& needle) {
-    std::smatch m;
-    if (!std::regex_search(log, m, std::regex(needle + " 127\\.0\\.0\\.1:([0-9]+)"))) return 0;
-    return static_cast<std::uint16_t>(std::stoi(m[1].str()));
-}
 
 // The "total" of a list answer, -1 when there is none.
 long total(const HttpReply& r) {

@@ -2,7 +2,6 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
-#include <regex>
 #include <thread>
 
 #include <Poco/Buffer.h>
@@ -14,6 +13,7 @@
 #include <Poco/StreamCopier.h>
 
 #include "as/events/event_stream.hpp"
+#include "tests/support/text_match.hpp"
 
 using namespace std::chrono_literals;
 using parley::as::AsEvent;
@@ -110,9 +110,8 @@ AsEvent roomEvent(const std::string& room, std::string data = "{}") {
 }
 
 std::uint64_t seqOf(const std::string& json) {
-    std::smatch m;
-    if (std::regex_search(json, m, std::regex(R"(^\{"seq":([0-9]+),)"))) return std::stoull(m[1]);
-    return 0;
+    std::optional<std::string> seq = parley::test::reCapture(json, R"(^\{"seq":([0-9]+),)");
+    return seq ? std::stoull(*seq) : 0;
 }
 
 }  // namespace

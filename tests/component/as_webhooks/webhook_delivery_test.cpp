@@ -10,7 +10,6 @@
 #include <istream>
 #include <memory>
 #include <mutex>
-#include <regex>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -34,6 +33,7 @@
 #include "tests/support/http_test_server.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/spec_files.hpp"
+#include "tests/support/text_match.hpp"
 
 using namespace std::chrono_literals;
 using parley::as::AsEvent;
@@ -70,9 +70,8 @@ bool eventually(Pred pred, std::chrono::milliseconds limit = 5000ms) {
 }
 
 std::uint64_t seqOf(const std::string& body) {
-    std::smatch m;
-    if (std::regex_search(body, m, std::regex(R"("seq":([0-9]+))"))) return std::stoull(m[1]);
-    return 0;
+    std::optional<std::string> seq = parley::test::reCapture(body, R"("seq":([0-9]+))");
+    return seq ? std::stoull(*seq) : 0;
 }
 
 class Sha256 : public Poco::SHA2Engine {  // what HMACEngine needs, missing in Poco 1.11

@@ -10,7 +10,6 @@
 #include <cerrno>
 #include <fstream>
 #include <random>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -19,6 +18,7 @@
 #include "proto/sdp/control_media.hpp"
 #include "proto/sdp/wire.hpp"
 #include "tests/support/spec_files.hpp"
+#include "tests/support/text_match.hpp"
 
 namespace parley::test::ms {
 
@@ -43,11 +43,9 @@ MsInstance startMs(const std::vector<std::string>& extraArgs) {
     }
     const std::string out = ms.process.output();
     auto portOf = [&](const std::string& what) -> std::uint16_t {
-        std::smatch m;
-        std::regex re(what + " listening on 127\\.0\\.0\\.1:([0-9]+)");
-        if (!std::regex_search(out, m, re))
-            throw std::runtime_error("no '" + what + " listening' line:\n" + out);
-        return static_cast<std::uint16_t>(std::stoi(m[1].str()));
+        std::uint16_t port = parley::test::portAfter(out, what + " listening on");
+        if (port == 0) throw std::runtime_error("no '" + what + " listening' line:\n" + out);
+        return port;
     };
     ms.sipPort = portOf("SIP");
     ms.cfwPort = portOf("CFW");
@@ -417,10 +415,8 @@ std::string sdpAttribute(const std::string& sdp, const std::string& name) {
 }
 
 int sdpApplicationPort(const std::string& sdp) {
-    std::smatch m;
-    static const std::regex re("m=application ([0-9]+) TCP cfw");
-    if (!std::regex_search(sdp, m, re)) return 0;
-    return std::stoi(m[1].str());
+    std::optional<std::string> port = parley::test::reCapture(sdp, "m=application ([0-9]+) TCP cfw");
+    return port ? std::stoi(*port) : 0;
 }
 
 std::optional<std::string> specExample(const std::string& name) {

@@ -13,7 +13,6 @@
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
-#include <regex>
 #include <span>
 #include <sstream>
 #include <thread>
@@ -24,6 +23,7 @@
 #include "tests/support/media/audio_file.hpp"
 #include "tests/support/media/tone_analysis.hpp"
 #include "tests/support/spec_files.hpp"
+#include "tests/support/text_match.hpp"
 
 namespace parley::test::focus {
 namespace {
@@ -182,9 +182,9 @@ TEST_CASE("as apps: dial with record bridges caller and callee and the recording
     auto ready = app.waitBody("/events", "recording.ready", 15s);
     INFO("events:\n" << app.all("/events") << "\n" << fx.logs(6000));
     REQUIRE(ready);
-    std::smatch mt;
-    REQUIRE(std::regex_search(*ready, mt, std::regex("\"recordingUrl\":\"([^\"]+)\"")));
-    const std::string loc = mt[1].str();
+    std::optional<std::string> mt = parley::test::reCapture(*ready, "\"recordingUrl\":\"([^\"]+)\"");
+    REQUIRE(mt);
+    const std::string loc = *mt;
     const auto at = loc.find("/recordings/");
     INFO("recordingUrl " << loc);
     REQUIRE(at != std::string::npos);

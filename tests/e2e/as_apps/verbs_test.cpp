@@ -22,7 +22,6 @@
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
-#include <regex>
 #include <span>
 #include <sstream>
 #include <thread>
@@ -38,6 +37,7 @@
 #include "tests/support/media/tone_analysis.hpp"
 #include "tests/support/media/tone_generator.hpp"
 #include "tests/support/spec_files.hpp"
+#include "tests/support/text_match.hpp"
 
 namespace parley::test::focus {
 namespace {
@@ -187,9 +187,7 @@ void checkCleanExit(FocusSystem& fx) {
 }
 
 std::string jsonField(const std::string& body, const std::string& name) {
-    std::smatch m;
-    if (!std::regex_search(body, m, std::regex("\"" + name + "\":\"([^\"]*)\""))) return {};
-    return m[1].str();
+    return parley::test::reCapture(body, "\"" + name + "\":\"([^\"]*)\"").value_or("");
 }
 
 }  // namespace
@@ -290,9 +288,9 @@ TEST_CASE("as apps: record posts the recording to actionUrl and parley-ms serves
         CHECK(rc == std::optional<int>(0));
     }
     const std::string loc = jsonField(*posted, "recordingUrl");
-    std::smatch dm;
-    REQUIRE(std::regex_search(*posted, dm, std::regex("\"durationMs\":([0-9]+)")));
-    const long durationMs = std::stol(dm[1].str());
+    std::optional<std::string> dm = parley::test::reCapture(*posted, "\"durationMs\":([0-9]+)");
+    REQUIRE(dm);
+    const long durationMs = std::stol(*dm);
     INFO("posted " << *posted);
     CHECK(durationMs >= 2000);
     CHECK(durationMs <= 3600);

@@ -15,7 +15,6 @@
 #include <chrono>
 #include <filesystem>
 #include <optional>
-#include <regex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -26,6 +25,7 @@
 #include "tests/support/media/g711.hpp"
 #include "tests/support/media/tone_generator.hpp"
 #include "tests/support/spec_files.hpp"
+#include "tests/support/text_match.hpp"
 
 namespace parley::test::focus {
 namespace {
@@ -72,25 +72,21 @@ std::pair<int, std::string> httpCall(std::uint16_t port, const std::string& meth
 // The REST object of the participant whose URI is sip:<user>@..., from the room's list;
 // "" when absent.
 std::string participantObject(const std::string& listJson, const std::string& user) {
-    static const std::regex kObject("\\{[^{}]*\\}");
-    for (auto it = std::sregex_iterator(listJson.begin(), listJson.end(), kObject); it != std::sregex_iterator();
-         ++it) {
-        const std::string o = it->str();
+    for (const auto& m : parley::test::reSearchAll(listJson, "\\{[^{}]*\\}")) {
+        const std::string& o = m[0];
         if (o.find("\"uri\":\"sip:" + user + "@") != std::string::npos) return o;
     }
     return {};
 }
 
 std::string jsonString(const std::string& object, const std::string& key) {
-    std::smatch m;
-    if (!std::regex_search(object, m, std::regex("\"" + key + "\" *: *\"([^\"]*)\""))) return {};
-    return m[1].str();
+    return parley::test::reCapture(object, "\"" + key + "\" *: *\"([^\"]*)\"").value_or("");
 }
 
 std::optional<bool> jsonBool(const std::string& object, const std::string& key) {
-    std::smatch m;
-    if (!std::regex_search(object, m, std::regex("\"" + key + "\" *: *(true|false)"))) return std::nullopt;
-    return m[1].str() == "true";
+    std::optional<std::string> value = parley::test::reCapture(object, "\"" + key + "\" *: *(true|false)");
+    if (!value) return std::nullopt;
+    return *value == "true";
 }
 
 // Capture time of the first SIP datagram from `src` to `dst` starting with `startLine`.
@@ -174,7 +170,7 @@ std::string okBody(const SippPeer& peer, const std::string& cseq) {
         if (start == std::string::npos) break;
         auto end = text.find("\n-----", start);
         const std::string msg = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
-        if (msg.rfind("SIP/2.0 200", 0) != 0 || !std::regex_search(msg, std::regex("\nCSeq: *" + cseq)))
+        if (msg.rfind("SIP/2.0 200", 0) != 0 || parley::test::reSearch(msg, "\nCSeq: *" + cseq).empty())
             continue;
         auto body = msg.find("\r\n\r\n");
         if (body == std::string::npos) body = msg.find("\n\n");

@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <fstream>
 #include <random>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -21,6 +20,7 @@
 #include "tests/support/media/tone_analysis.hpp"
 #include "tests/support/media/tone_generator.hpp"
 #include "tests/support/spec_files.hpp"
+#include "tests/support/text_match.hpp"
 
 namespace parley::test::focus {
 
@@ -35,14 +35,6 @@ std::string tail(const std::string& s, std::size_t n) {
 std::string fileText(const std::filesystem::path& p) {
     std::error_code ec;
     return std::filesystem::exists(p, ec) ? readFile(p) : std::string();
-}
-
-// The port logged after `needle` ("SIP listening on 127.0.0.1:5070 (udp, tcp)").
-std::uint16_t portAfter(const std::string& log, const std::string& needle) {
-    std::smatch m;
-    std::regex re(needle + " 127\\.0\\.0\\.1:([0-9]+)");
-    if (!std::regex_search(log, m, re)) return 0;
-    return static_cast<std::uint16_t>(std::stoi(m[1].str()));
 }
 
 // Whether parley-as --help lists a flag; asked once per test process.
@@ -177,9 +169,9 @@ std::string FocusSystem::roomUri(const std::string& room) const {
 std::optional<long> FocusSystem::msLegs() {
     auto [status, body] = ms::httpGet(ms_->httpPort, "/metrics");
     if (status != 200) return std::nullopt;
-    std::smatch m;
-    if (!std::regex_search(body, m, std::regex("\nparley_ms_media_legs ([0-9]+)"))) return std::nullopt;
-    return std::stol(m[1].str());
+    std::optional<std::string> legs = parley::test::reCapture(body, "\nparley_ms_media_legs ([0-9]+)");
+    if (!legs) return std::nullopt;
+    return std::stol(*legs);
 }
 
 bool FocusSystem::waitMsLegs(long legs, std::chrono::milliseconds timeout) {
@@ -730,9 +722,8 @@ bool SippPeer::received(const std::string& startLine, const std::string& cseq) c
         auto end = text.find("\n-----", start);
         const std::string msg = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
         if (msg.rfind(startLine, 0) != 0) continue;
-        std::smatch m;
-        if (std::regex_search(msg, m, std::regex("\n(CSeq|cseq|CSEQ): *([^\r\n]*)")) &&
-            m[2].str().find(cseq) != std::string::npos)
+        std::optional<std::string> seen = parley::test::reCapture(msg, "\n(CSeq|cseq|CSEQ): *([^\r\n]*)", 2);
+        if (seen && seen->find(cseq) != std::string::npos)
             return true;
     }
     return false;

@@ -5,12 +5,12 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include <regex>
 
 #include <catch2/catch.hpp>
 
 #include "tests/e2e/ms_media/media_fixture.hpp"
 #include "tests/support/media/sdp_text.hpp"
+#include "tests/support/text_match.hpp"
 
 namespace parley::test::media {
 namespace {
@@ -19,11 +19,8 @@ namespace pm = proto::mixer;
 
 // A counter of parley-ms's /metrics ("parley_ms_<name> <value>").
 double metric(MediaServerUnderTest& ms, const std::string& name) {
-    std::smatch m;
-    const std::string text = ms.metrics();
-    std::regex re("\nparley_ms_" + name + " ([0-9.e+]+)");
-    if (!std::regex_search(text, m, re)) return -1;
-    return std::stod(m[1].str());
+    std::optional<std::string> value = parley::test::reCapture(ms.metrics(), "\nparley_ms_" + name + " ([0-9.e+]+)");
+    return value ? std::stod(*value) : -1;
 }
 
 bool waitMetric(MediaServerUnderTest& ms, const std::string& name, double atLeast,

@@ -5,10 +5,10 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
-#include <regex>
 
 #include "tests/component/ms/ms_harness.hpp"
 #include "tests/support/spec_files.hpp"
+#include "tests/support/text_match.hpp"
 
 namespace parley::test::ms {
 
@@ -70,17 +70,16 @@ TEST_CASE("ms e2e: sipp sets up a control dialog, keep-alive expiry makes parley
     // sipp saw our port in the 200's SDP (its <log> action wrote it).
     std::string port;
     auto deadline = std::chrono::steady_clock::now() + 10s;
-    std::smatch m;
-    const std::regex re("cfwport=([0-9]+) mscfwid=([A-Za-z0-9]+)");
-    std::string actions;
+    const std::string re = "cfwport=([0-9]+) mscfwid=([A-Za-z0-9]+)";
+    std::vector<std::string> m;
     while (std::chrono::steady_clock::now() < deadline) {
-        actions = fileText(logs);
-        if (std::regex_search(actions, m, re)) break;
+        m = parley::test::reSearch(fileText(logs), re);
+        if (!m.empty()) break;
         std::this_thread::sleep_for(50ms);  // polling a file another process writes
     }
-    REQUIRE(std::regex_search(actions, m, re));
-    CHECK(std::stoi(m[1].str()) == ms.cfwPort);
-    CHECK(m[2].str() != cfwId);
+    REQUIRE(!m.empty());
+    CHECK(std::stoi(m[1]) == ms.cfwPort);
+    CHECK(m[2] != cfwId);
 
     // The CFW channel with the scenario's cfw-id, Keep-Alive 2 s, then silence.
     auto c = CfwClient::connect(ms.cfwPort);

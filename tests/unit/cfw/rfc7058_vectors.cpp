@@ -1,8 +1,8 @@
 #include "rfc7058_vectors.hpp"
 
-#include <regex>
 
 #include "tests/support/spec_files.hpp"
+#include "tests/support/text_match.hpp"
 
 namespace parley::test::cfw {
 
@@ -33,10 +33,9 @@ std::size_t indentOf(const std::string& s) {
 // Drops the page footer, form feed and running header of every page, with the blank lines
 // that pad the bottom of the page and the blank top margin of the next.
 std::vector<std::string> removePageBreaks(const std::vector<std::string>& in) {
-    static const std::regex footer(R"(^\S.*\[Page \d+\]\s*$)");
     std::vector<std::string> out;
     for (std::size_t i = 0; i < in.size(); ++i) {
-        if (std::regex_match(in[i], footer)) {
+        if (!parley::test::reMatch(in[i], R"(^\S.*\[Page \d+\]\s*$)").empty()) {
             while (!out.empty() && isBlank(out.back())) out.pop_back();
             std::size_t j = i + 1;
             if (j < in.size() && in[j].find('\f') != std::string::npos && isBlank(in[j])) ++j;
@@ -104,12 +103,11 @@ std::optional<std::vector<RfcVector>> loadRfc7058Vectors() {
     auto raw = splitLines(parley::test::readFile(*dir / "rfc7058.txt"));
     auto lines = unfold(removePageBreaks(raw));
 
-    static const std::regex heading(
-        R"(^   ([A-Z]?\d+\. \S+ (->|<-) \S+ \((CFW [^)]*|K-ALIVE)\))\s*$)");
+    const std::string heading = R"(^   ([A-Z]?\d+\. \S+ (->|<-) \S+ \((CFW [^)]*|K-ALIVE)\))\s*$)";
     std::vector<RfcVector> out;
     for (std::size_t i = 0; i < lines.size(); ++i) {
-        std::smatch mt;
-        if (!std::regex_match(lines[i], mt, heading)) continue;
+        std::vector<std::string> mt = parley::test::reMatch(lines[i], heading);
+        if (mt.empty()) continue;
         RfcVector v;
         v.heading = mt[1];
         std::size_t j = i + 1;
