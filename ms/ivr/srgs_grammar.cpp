@@ -73,14 +73,6 @@ bool ignoredElement(const Element& e) {
            e.local == "lexicon";
 }
 
-// Highest start-tag line in a subtree: a lower bound of the line its end tag is on.
-int lastLine(const Element& e, int depth) {
-    int line = e.line;
-    if (depth > SrgsGrammar::kMaxNesting) return line;
-    for (const Element& c : e.children) line = std::max(line, lastLine(c, depth + 1));
-    return line;
-}
-
 class TreeReader {
   public:
     common::Result<std::vector<Rule>> read(const Element& grammar, std::string& root) {
@@ -143,76 +135,58 @@ class TreeReader {
     }
 
   private:
-    // The rule expansion inside <rule>, <item> or <token>: text tokens and elements in the
-    // order rebuilt from line numbers (see the header).
+    // The rule expansion inside <rule>, <item> or <token>: text tokens and child elements in
+    // document order (proto::xml records where each child stood in the text).
     common::Result<Node> content(const Element& e, int depth) {
         if (depth > SrgsGrammar::kMaxNesting)
             return unsupported("elements nested deeper than " +
                                std::to_string(SrgsGrammar::kMaxNesting));
-        struct Token {
-            std::vector<std::uint8_t> keys;
-            int newlines = 0;  // newlines in the text before it
-        };
-        std::vector<Token> tokens;
-        int newlines = 0;
-        std::size_t i = 0;
+        Node seq;
+        seq.kind = Node::Kind::Sequence;
         const std::string& t = e.text;
-        while (i < t.size()) {
-            if (isSpace(t[i])) {
-                if (t[i] == '\n') ++newlines;
-                ++i;
-                continue;
+        // Tokens of t[from, to): whitespace-separated runs of DTMF keys.
+        auto addTokens = [&](std::size_t from, std::size_t to) -> common::Status {
+            std::size_t i = from;
+            while (i < to) {
+                if (isSpace(t[i])) {
+                    ++i;
+                    continue;
+                }
+                Node n;
+                n.kind = Node::Kind::Keys;
+                while (i < to && !isSpace(t[i])) {
+                    const int k = SrgsGrammar::keyIndex(t[i]);
+                    if (k < 0)
+                        return malformed(e, std::string("'") + t[i] + "' in \"" +
+                                                std::string(trim(t)).substr(0, 40) +
+                                                "\" is not a DTMF key");
+                    if (n.keys.size() >= SrgsGrammar::kMaxKeys)
+                        return unsupported("a token longer than " +
+                                           std::to_string(SrgsGrammar::kMaxKeys) + " keys");
+                    n.keys.push_back(static_cast<std::uint8_t>(k));
+                    ++i;
+                }
+                seq.children.push_back(std::move(n));
             }
-            Token tok;
-            tok.newlines = newlines;
-            while (i < t.size() && !isSpace(t[i])) {
-                const int k = SrgsGrammar::keyIndex(t[i]);
-                if (k < 0)
-                    return malformed(e, std::string("'") + t[i] + "' in \"" +
-                                            std::string(trim(t)).substr(0, 40) +
-                                            "\" is not a DTMF key");
-                if (tok.keys.size() >= SrgsGrammar::kMaxKeys)
-                    return unsupported("a token longer than " +
-                                       std::to_string(SrgsGrammar::kMaxKeys) + " keys");
-                tok.keys.push_back(static_cast<std::uint8_t>(k));
-                ++i;
-            }
-            tokens.push_back(std::move(tok));
-        }
-
-        std::vector<const Element*> kids;
-        for (const Element& c : e.children) {
+            return {};
+        };
+        std::size_t at = 0;  // text consumed so far
+        for (std::size_t i = 0; i < e.children.size(); ++i) {
+            const Element& c = e.children[i];
+            const std::size_t before = std::clamp(
+                i < e.childTextAt.size() ? e.childTextAt[i] : t.size(), at, t.size());
+            if (auto s = addTokens(at, before); !s) return s.error();
+            at = before;
             if (ignoredElement(c)) continue;
             if (c.local != "item" && c.local != "one-of" && c.local != "ruleref" &&
                 c.local != "token")
                 return malformed(c, "<" + c.local + "> is not allowed inside <" + e.local + ">");
             if (e.local == "token") return malformed(c, "<token> holds text only");
-            kids.push_back(&c);
-        }
-
-        Node seq;
-        seq.kind = Node::Kind::Sequence;
-        std::size_t k = 0;
-        int drift = 0;  // lines taken by the children placed so far (lower bound)
-        auto placeChild = [&](const Element& c) -> common::Status {
             auto n = expansion(c, depth + 1);
             if (!n) return n.error();
             seq.children.push_back(std::move(n.value()));
-            drift += lastLine(c, 0) - c.line;
-            return {};
-        };
-        for (Token& tok : tokens) {
-            while (k < kids.size() && e.line + tok.newlines + drift >= kids[k]->line) {
-                if (auto s = placeChild(*kids[k]); !s) return s.error();
-                ++k;
-            }
-            Node n;
-            n.kind = Node::Kind::Keys;
-            n.keys = std::move(tok.keys);
-            seq.children.push_back(std::move(n));
         }
-        for (; k < kids.size(); ++k)
-            if (auto s = placeChild(*kids[k]); !s) return s.error();
+        if (auto s = addTokens(at, t.size()); !s) return s.error();
         return seq;
     }
 

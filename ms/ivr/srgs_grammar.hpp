@@ -22,13 +22,8 @@
 //   sequence. <tag>, <example>, <meta>, <metadata>, <lexicon> and elements of other
 //   namespaces are ignored.
 // - Without root=, the root is the first rule with scope="public", else the only rule.
-// - Order of text and elements inside one element: proto::xml::Element keeps an element's
-//   character data as one string, without the places where its child elements stood. The
-//   order is rebuilt from line numbers: a token on a line before a child element's start tag
-//   comes before that child; text on the same line as a child's start tag or later comes
-//   after it. This reads both RFC layouts right ("<item>...</item>#" in RFC 6231 4.3.1.3.1,
-//   "*" on its own line before <ruleref> in RFC 7058); text and elements mixed on a single
-//   line are read as "elements, then text".
+// - Text and elements inside one element are read in document order ("1 <ruleref/> #" is
+//   1, the rule, then #), on one line or many.
 // - Bounds: kMaxRules rules, kMaxNesting nested elements, a repeat minimum of at most
 //   kMaxKeys (a larger maximum means "unbounded", which is the same for inputs of kMaxKeys
 //   keys or fewer), kMaxNfaStates / kMaxDfaStates automaton states. Input longer than

@@ -89,6 +89,7 @@ public:
             stack_.push_back(&root_);
         } else {
             Element* parent = stack_.back();
+            parent->childTextAt.push_back(parent->text.size());
             parent->children.push_back(std::move(e));
             stack_.push_back(&parent->children.back());
         }

@@ -34,6 +34,9 @@ struct Element {
     std::vector<Attribute> attributes;  // xmlns declarations are not included
     std::vector<Element> children;      // child elements in document order
     std::string text;   // character data directly inside this element (not its children's)
+    // Where each child stood in that character data: childTextAt[i] is text.size() when
+    // children[i]'s start tag came (mixed content such as SRGS "1 <ruleref/> #").
+    std::vector<std::size_t> childTextAt;
     int line = 0;       // where the start tag was, for error reasons
 
     // Unprefixed attribute by local name; nullptr when absent.

@@ -199,6 +199,18 @@ TEST_CASE("ivr_digits: SRGS one-of, repeat, ruleref, token and specials", "[srgs
         CHECK(byScope.rootRule() == "b");
         CHECK(byScope.match("2") == Match::Complete);
     }
+    SECTION("text and elements on one line keep their order") {
+        const SrgsGrammar g = compile(doc(
+            R"(<rule id="d"><one-of><item>1</item><item>2</item></one-of></rule>
+            <rule id="main"><item>* <ruleref uri="#d"/> 5<ruleref uri="#d"/>#</item><tag>x</tag>9</rule>)"));
+        CHECK(g.match("*152#9") == Match::Complete);
+        CHECK(g.match("*125#9") == Match::NoMatch);
+        CHECK(g.match("15*2#9") == Match::NoMatch);
+        CHECK(g.match("9*152#") == Match::NoMatch);
+        const SrgsGrammar after = compile(doc(R"(<rule id="d">7</rule><rule id="main"><ruleref uri="#d"/>3 4</rule>)"));
+        CHECK(after.match("734") == Match::Complete);
+        CHECK(after.match("347") == Match::NoMatch);
+    }
     SECTION("text around elements, ordered by lines") {
         const SrgsGrammar g =
             compile(doc(R"(<rule id="d"><one-of><item>1</item><item>2</item></one-of></rule>

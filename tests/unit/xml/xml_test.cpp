@@ -29,6 +29,20 @@ TEST_CASE("xml: parses namespaces, attributes, text and children in order") {
     CHECK(ds->children[0].children[0].children[0].local == "media");
 }
 
+TEST_CASE("xml: mixed content records where each child stood in the text") {
+    auto r = parse("<item>1 <a/>2<b>x</b> 3<c/></item>");
+    REQUIRE(r.ok());
+    const Element& item = r.value();
+    CHECK(item.text == "1 2 3");
+    REQUIRE(item.children.size() == 3);
+    REQUIRE(item.childTextAt.size() == 3);
+    CHECK(item.childTextAt[0] == 2);  // after "1 "
+    CHECK(item.childTextAt[1] == 3);  // after "1 2"
+    CHECK(item.childTextAt[2] == 5);  // after "1 2 3"
+    CHECK(item.children[1].text == "x");
+    CHECK(item.children[1].childTextAt.empty());
+}
+
 TEST_CASE("xml: DOCTYPE, entities and external references are refused") {
     auto billion = parse(R"(<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><a>&lol2;</a>)");
     REQUIRE_FALSE(billion.ok());
