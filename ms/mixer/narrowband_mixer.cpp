@@ -24,6 +24,7 @@ void NarrowbandMixer::setParticipants(std::vector<Participant> participants) {
         }
         if (!p.input.automatic) s.agc.reset();
         s.agc.setTarget(p.input.agcTargetDbfs);
+        s.internal = isInternalId(p.id);
         s.fixedGain = Gain::fromDb(p.input.gainDb);
         s.tickGain = s.fixedGain;
         s.config = std::move(p);
@@ -51,7 +52,7 @@ void NarrowbandMixer::measure(State& s) {
 void NarrowbandMixer::select() {
     ranking_.clear();
     for (Slot i = 0; i < parts_.size(); ++i) {
-        if (parts_[i].eligible) ranking_.push_back(i);
+        if (parts_[i].eligible && !parts_[i].internal) ranking_.push_back(i);
     }
     const bool all =
         policy_.type == MixType::controller || policy_.n == 0 || ranking_.size() <= policy_.n;
@@ -71,7 +72,7 @@ void NarrowbandMixer::select() {
     };
     const auto nth = ranking_.begin() + static_cast<std::ptrdiff_t>(policy_.n);
     std::nth_element(ranking_.begin(), nth, ranking_.end(), better);
-    for (auto& s : parts_) s.selected = false;
+    for (auto& s : parts_) s.selected = s.eligible && s.internal;
     for (auto it = ranking_.begin(); it != nth; ++it) parts_[*it].selected = true;
 }
 

@@ -11,6 +11,9 @@
 // the frames' mean absolute amplitude; a contributor already mixed competes with its energy
 // times kHysteresis, so two talkers of similar level do not swap every tick. Ties go to the
 // earlier slot. n = 0, or no more eligible contributors than n, mixes all of them.
+// Internal participants (mixer::isInternalId: an IVR dialog playing an announcement into the
+// conference) are always mixed when they send and take none of the n places: a prompt the AS
+// plays into a room is heard however many people talk.
 // controller: every eligible contributor is mixed (the AS chooses through mute and gain).
 //
 // Nobody hears themselves: mixFor(s) never contains s's own contribution.
@@ -60,6 +63,7 @@ class NarrowbandMixer : public AudioMixer {
         float smoothed = 0.0f;
         bool selected = false;
         bool eligible = false;
+        bool internal = false;                     // mixer::isInternalId(config.id)
         bool talkedSinceTake = false;
         AutomaticGain agc;
         VoiceActivity vad;

@@ -110,6 +110,31 @@ TEST_CASE("mixeng: nbest n=2 with three talkers mixes the two loudest", "[mixer]
     CHECK_FALSE(room.mixer.isMixed(2));
 }
 
+TEST_CASE("mixeng: nbest always mixes an announcement and gives it none of the n places",
+          "[mixer][nbest]") {
+    Room room(4, MixPolicy{MixType::nbest, 2});
+    std::vector<AudioMixer::Participant> parts;
+    for (std::size_t i = 0; i < 4; ++i) parts.push_back(room.mixer.participant(i));
+    parts[3].id = "ivr#d1";  // an IVR dialog playing into the conference, quieter than all
+    room.mixer.setParticipants(std::move(parts));
+    room.sources[0].frame = constantFrame(6000);
+    room.sources[1].frame = constantFrame(3000);
+    room.sources[2].frame = constantFrame(1000);
+    room.sources[3].frame = constantFrame(200);
+    for (int t = 0; t < 5; ++t) room.mixer.mix();
+    CHECK(room.mixer.isMixed(0));
+    CHECK(room.mixer.isMixed(1));
+    CHECK_FALSE(room.mixer.isMixed(2));  // the two places went to the loudest people
+    CHECK(room.mixer.isMixed(3));        // the announcement is mixed anyway
+    CHECK(room.outputFor(2).samples[0] == 9200);
+    CHECK(room.outputFor(0).samples[0] == 3200);
+    // Between prompts (no frame) it adds nothing, and the n places stay with the loudest.
+    room.sources[3].present = false;
+    for (int t = 0; t < 5; ++t) room.mixer.mix();
+    CHECK(room.outputFor(0).samples[0] == 3000);
+    CHECK_FALSE(room.mixer.isMixed(2));
+}
+
 TEST_CASE("mixeng: nbest hysteresis keeps a mixed talker against a slightly louder one",
           "[mixer][nbest]") {
     Room room(2, MixPolicy{MixType::nbest, 1});
