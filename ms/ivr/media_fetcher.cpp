@@ -587,7 +587,8 @@ struct MediaFetcher::Impl {
             return b;
         }
         auto pcm = decodeWav(bytes, origin, WavLimits{config.maxResourceBytes, kMaxWavDuration});
-        if (!pcm) return pcm.error();
+        // The reason names the resource, as the 409s do: a prompt may have several.
+        if (!pcm) return Error(pcm.error().code, origin + ": " + pcm.error().message);
         b.audio = std::make_shared<const PcmAudio>(std::move(*pcm));
         return b;
     }

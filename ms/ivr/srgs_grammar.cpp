@@ -588,7 +588,11 @@ common::Result<SrgsGrammar> SrgsGrammar::fromElement(const Element& grammar) {
 
 common::Result<SrgsGrammar> SrgsGrammar::fromDocument(std::string_view xmlText) {
     auto doc = proto::xml::parse(xmlText);
-    if (!doc) return Error(kMalformed, "SRGS grammar: " + doc.error().message);
+    // Not XML (ABNF, plain text, a truncated document) or past the XML layer's limits: not
+    // a grammar Parley supports, like the other unsupported forms.
+    if (!doc)
+        return unsupported("cannot be read as XML (only the XML form is supported): " +
+                           doc.error().message);
     return fromElement(doc.value());
 }
 

@@ -5,7 +5,7 @@
 //
 // Contract:
 // - fromElement()/fromDocument() never throw. Errors: Error{424, reason} when the grammar is
-//   not SRGS, is a voice grammar (mode absent or not "dtmf"), or uses what Parley does not
+//   not SRGS (a document that is not XML at all, such as ABNF, included), is a voice grammar (mode absent or not "dtmf"), or uses what Parley does not
 //   support (external rule references, recursive rules, a grammar past the bounds below);
 //   Error{400, reason} when it is malformed
 //   (unknown rule referenced, duplicate rule id, a token that is not a DTMF key, a bad

@@ -439,6 +439,9 @@ Status JoinGraph::checkCapacity(const std::string& conferenceId, const JoinKey& 
     auto tally = [&](const Join& j) {
         ++participants;
         const std::string& other = j.other(conferenceId);
+        // The reservations are the AS's participants (RFC 7058 6.2.2 reserves two slots for
+        // two callers and records the mix besides): IVR dialogs do not take a slot.
+        if (isInternalId(other)) return;
         bool in = false;
         bool out = false;
         for (const auto& s : j.streams) {

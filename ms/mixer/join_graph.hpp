@@ -30,8 +30,10 @@
 //   join left with no stream is removed. Naming a stream that is not joined is 407.
 // - Capacity (410): reserved-talkers / reserved-listeners, when non-zero, are taken as the
 //   conference's limits: at most that many participants with an active audio flow into
-//   (talkers) / out of (listeners) the conference. Every conference also has a hard limit
-//   of kMaxConferenceParticipants participants; reservations above it fail with 420.
+//   (talkers) / out of (listeners) the conference; internal participants (IVR dialogs) are
+//   not counted against them. Every conference also has a hard limit of
+//   kMaxConferenceParticipants participants, internal ones included; reservations above it
+//   fail with 420.
 // - Loops (411): the conference-conference joins must form a forest. A join between two
 //   conferences already linked through a chain of conference-conference joins (whatever
 //   the stream directions, since a modifyjoin could later activate them), and a conference

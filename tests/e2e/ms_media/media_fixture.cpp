@@ -1,12 +1,14 @@
 #include "tests/e2e/ms_media/media_fixture.hpp"
+#include "tests/support/text_match.hpp"
 
 #include <fstream>
 #include <random>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 
 #include <catch2/catch.hpp>
+
+#include "tests/support/media/tone_generator.hpp"
 
 namespace parley::test::media {
 
@@ -82,12 +84,7 @@ Process startSippUac(const std::filesystem::path& dir, const std::string& scenar
 
 std::string sippConnectionId(MediaServerUnderTest& ms, std::chrono::milliseconds timeout) {
     if (!ms.instance().process.waitForOutput("from sip:sipp@", timeout)) return {};
-    std::smatch m;
-    const std::string log = ms.log();
-    if (!std::regex_search(log, m,
-                           std::regex("media dialog ([^ ]+) \\(call [^ ]+ from sip:sipp@")))
-        return {};
-    return m[1].str();
+    return parley::test::reCapture(ms.log(), "media dialog ([^ ]+) \\(call [^ ]+ from sip:sipp@").value_or("");
 }
 
 std::string ivrBody(const std::string& inner) {
@@ -398,6 +395,55 @@ std::unique_ptr<Phone> ControlAs::call(const std::string& name, double tone,
 
 bool ControlAs::hangUp(Phone& phone) {
     return sip_.bye(phone.dialog) && sip_.waitTerminated(phone.dialog, 10s);
+}
+
+// ---------------------------------------------------------------------------- IVR helpers
+
+IvrTestServer::IvrTestServer() {
+    ms_ = std::make_unique<MediaServerUnderTest>(
+        std::vector<std::string>{"--media-workers", "2", "--media-root", media_.path().string(),
+                                 "--record-dir", records_.path().string()});
+}
+
+void IvrTestServer::writeTone(const std::string& name, double freq, double seconds) {
+    const auto pcm = makeTone(freq, -12, seconds);
+    REQUIRE(writeWavPcm16(media_.path() / name, pcm));
+}
+
+std::string IvrTestServer::fileUri(const std::string& name) const {
+    return "file://" + (media_.path() / name).string();
+}
+
+WavAudio IvrTestServer::fetchRecording(const std::string& loc) {
+    const auto at = loc.find("/recordings/");
+    INFO("recording loc " << loc);
+    REQUIRE(at != std::string::npos);
+    auto [status, body] = test::ms::httpGet(ms_->instance().httpPort, loc.substr(at));
+    REQUIRE(status == 200);
+    const auto path = scratch_.path() / ("fetched-" + std::to_string(++fetched_) + ".wav");
+    {
+        std::ofstream out(path, std::ios::binary);
+        out.write(body.data(), static_cast<std::streamsize>(body.size()));
+    }
+    auto wav = readWav(path);
+    REQUIRE(wav);
+    return std::move(*wav);
+}
+
+std::string connectionAttr(const Phone& phone) {
+    return "connectionid=\"" + phone.connectionId + "\"";
+}
+
+std::string dialogStartBody(const std::string& target, const std::string& dialogId,
+                            const std::string& inner, const std::string& dialogAttrs,
+                            const std::string& afterDialog) {
+    return ivrBody("<dialogstart " + target + " dialogid=\"" + dialogId + "\"><dialog" +
+                   (dialogAttrs.empty() ? "" : " " + dialogAttrs) + ">" + inner + "</dialog>" +
+                   afterDialog + "</dialogstart>");
+}
+
+std::string promptOf(const std::string& loc) {
+    return "<prompt><media loc=\"" + loc + "\"/></prompt>";
 }
 
 // ----------------------------------------------------------------------------- predicates

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <deque>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,7 +24,9 @@
 #include "proto/packages/ivr/ivr.hpp"
 #include "proto/packages/mixer/mixer_codec.hpp"
 #include "tests/component/ms/ms_harness.hpp"
+#include "tests/support/media/audio_file.hpp"
 #include "tests/support/media/test_rtp_endpoint.hpp"
+#include "tests/support/process.hpp"
 
 namespace parley::test::media {
 
@@ -184,6 +187,41 @@ class ControlAs {
     std::vector<std::pair<std::string, proto::ivr::DtmfNotify>> notices_;
     std::deque<proto::cfw::Message> responses_;
 };
+
+// ------------------------------------------------------------------------ IVR helpers
+// parley-ms with a media root and a record directory of its own (temp dirs removed by the
+// destructor), for msc-ivr/1.0 tests that play files the test wrote and fetch what it
+// recorded.
+class IvrTestServer {
+  public:
+    IvrTestServer();
+    MediaServerUnderTest& ms() { return *ms_; }
+    const std::filesystem::path& mediaRoot() const { return media_.path(); }
+    const std::filesystem::path& recordDir() const { return records_.path(); }
+    // Writes `seconds` of a `freq` Hz tone at -12 dBFS, 16-bit 8 kHz mono, as mediaRoot/name.
+    void writeTone(const std::string& name, double freq, double seconds);
+    // "file://<media root>/<name>".
+    std::string fileUri(const std::string& name) const;
+    // GETs a recording's loc (".../recordings/<name>") from parley-ms's HTTP listener and
+    // decodes it; REQUIREs status 200 and a readable WAV.
+    WavAudio fetchRecording(const std::string& loc);
+
+  private:
+    TempDir media_{"parley-ivr-media"};
+    TempDir records_{"parley-ivr-rec"};
+    TempDir scratch_{"parley-ivr-fetched"};
+    std::unique_ptr<MediaServerUnderTest> ms_;
+    int fetched_ = 0;
+};
+
+// connectionid="<phone's connection id>"
+std::string connectionAttr(const Phone& phone);
+// <mscivr><dialogstart TARGET dialogid="ID"><dialog ATTRS>INNER</dialog>SUBSCRIBE</dialogstart>
+std::string dialogStartBody(const std::string& target, const std::string& dialogId,
+                            const std::string& inner, const std::string& dialogAttrs = "",
+                            const std::string& afterDialog = "");
+// <prompt><media loc="LOC"/></prompt>
+std::string promptOf(const std::string& loc);
 
 // Tags of a mixer event, for waitEvent predicates.
 bool isUnjoinNotify(const proto::mixer::Event& e, const std::string& id1 = "",

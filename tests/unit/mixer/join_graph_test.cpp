@@ -227,6 +227,28 @@ TEST_CASE("mixeng: reserved talkers and listeners limit the conference (410)",
     REQUIRE(g.modifyJoin("c:1", "small", {stream(Direction::recvonly)}).ok());
 }
 
+TEST_CASE("mixeng: IVR dialogs on a conference take no reserved slot (RFC 7058 6.2.2)",
+          "[mixer][graph][errors]") {
+    // Two callers, two reserved talkers and listeners, and a recording of the mix started
+    // first: the callers still fit; a third caller does not.
+    JoinGraph g = sampleGraph();
+    REQUIRE(g.addConnection("ivr#rec").ok());
+    REQUIRE(g.addConnection("ivr#ann").ok());
+    ConferenceRequest req;
+    req.conferenceId = "call";
+    req.reservedTalkers = 2;
+    req.reservedListeners = 2;
+    REQUIRE(g.createConference(req).ok());
+    REQUIRE(g.join("ivr#rec", "call", {stream(Direction::recvonly)}).ok());
+    REQUIRE(g.join("a:1", "call", {}).ok());
+    REQUIRE(g.join("b:1", "call", {}).ok());
+    REQUIRE(g.join("ivr#ann", "call", {stream(Direction::sendonly)}).ok());
+    auto code = [](const parley::common::Status& s) { return s.ok() ? 200 : s.error().code; };
+    expectFailure(g, status::kConferenceFull, [&](JoinGraph& x) {
+        return code(x.join("c:1", "call", {stream(Direction::recvonly)}));
+    });
+}
+
 TEST_CASE("mixeng: conference loops are refused with 411, trees are fine",
           "[mixer][graph][errors]") {
     JoinGraph g;

@@ -146,7 +146,10 @@ TEST_CASE("ivr_audio: files under the media root, relative, file: and xml:base",
     CHECK(codeOf(getAudio(f, at("prompts"))) == 409);
     CHECK(codeOf(getAudio(f, at("file://elsewhere/prompts/hello.wav"))) == 409);
     writeFile(fx.root / "text.wav", "not a wav");
-    CHECK(codeOf(getAudio(f, at("text.wav"))) == 422);
+    auto text = getAudio(f, at("text.wav"));
+    REQUIRE_FALSE(text.ok());
+    CHECK(text.error().code == 422);
+    CHECK(text.error().message.find("text.wav: ") != std::string::npos);  // names the file
 }
 
 TEST_CASE("ivr_audio: a missing media root refuses files but starts", "[ivr_audio][fetch]") {
