@@ -164,7 +164,9 @@ void DialogRunner::runPhase(TimePoint now) {
 
 void DialogRunner::listen(const media::AudioFrame& heard, TimePoint now) {
     if (phase_ == Phase::Ended) return;
-    if (setup_.detectInband) {
+    // Once the call has sent an RFC 4733 event the merger drops in-band digits for good: the
+    // detector's eight filters would be work for nothing.
+    if (setup_.detectInband && !merger_.rtpSeen()) {
         if (auto d = detector_.process(heard, now)) merger_.onInbandDigit(d->digit, d->start, now);
     }
     if (phase_ == Phase::Record) {

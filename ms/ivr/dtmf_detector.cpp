@@ -94,12 +94,21 @@ std::optional<DetectedDigit> DtmfDetector::process(const media::AudioFrame& fram
 }
 
 char DtmfDetector::analyseBlock() {
+    energy_ = 0;
+    for (std::int16_t x : block_) energy_ += static_cast<double>(x) * static_cast<double>(x);
+    // A Goertzel power never exceeds N times the block's sum of squares (Cauchy-Schwarz), so
+    // a block quieter than that cannot hold a tone at the minimum level: it shows no key, and
+    // the eight filters are skipped (silence and quiet audio, most of a call). A held key
+    // still gets them: its release is judged on its own tones' share.
+    if (held_ == '\0' && kN * energy_ < minPower_) {
+        rowPower_.fill(0);
+        colPower_.fill(0);
+        return '\0';
+    }
     for (std::size_t i = 0; i < 4; ++i) {
         rowPower_[i] = goertzel(block_, rowCoeff_[i]);
         colPower_[i] = goertzel(block_, colCoeff_[i]);
     }
-    energy_ = 0;
-    for (std::int16_t x : block_) energy_ += static_cast<double>(x) * static_cast<double>(x);
 
     std::size_t r = 0;
     std::size_t c = 0;

@@ -461,7 +461,10 @@ void MediaWorker::onTimer() {
 // mixing took in the last two windows of kSendAnchorWindowTicks, plus a margin, capped at
 // kMaxSendOffset. Without it every stream's packet leaves whenever this tick's reading and
 // mixing happen to end, and their variation shows in every inter-packet interval. A tick
-// that is ready later than the offset sends at once (a catch-up tick always is).
+// that is ready later than the offset sends at once (a catch-up tick always is). The offset
+// rises at once (the tick that needed more was late anyway) and falls by kSendOffsetDecay
+// per tick: dropping it in one step when a slow tick leaves the windows would make every
+// stream's next packet early by the difference.
 void MediaWorker::holdUntilSendTime(TimePoint deadline) {
     const TimePoint ready = Clock::now();
     const common::Duration took = ready > deadline ? ready - deadline : common::Duration::zero();
@@ -474,10 +477,14 @@ void MediaWorker::holdUntilSendTime(TimePoint deadline) {
     // The send phase must still end well inside the period: a worker near saturation sends
     // as soon as it is ready.
     const common::Duration room = kTickPeriod - kSendOffsetMargin * 4 - sendTime_;
-    const common::Duration offset =
-        std::min({std::max(anchorPreviousMax_, anchorWindowMax_) + kSendOffsetMargin,
-                  kMaxSendOffset, room});
-    const TimePoint sendAt = deadline + offset;
+    const common::Duration cap = std::min(kMaxSendOffset, room);
+    const common::Duration target =
+        std::min(std::max(anchorPreviousMax_, anchorWindowMax_) + kSendOffsetMargin, cap);
+    if (target >= sendOffset_)
+        sendOffset_ = target;
+    else
+        sendOffset_ = std::max(target, std::min(sendOffset_ - kSendOffsetDecay, cap));
+    const TimePoint sendAt = deadline + sendOffset_;
     if (ready >= sendAt) return;
     const timespec ts = toTimespec(sendAt);
     while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
@@ -499,19 +506,26 @@ void MediaWorker::runTick(TimePoint now) {
         }
     }
     for (MixGroup* group : groupOrder_) group->engine.runTick(group->inputs, group->outputs);
-    holdUntilSendTime(now);
-    const TimePoint sendStart = Clock::now();
+    // Dialogs hear and speak before the send phase (digit detection, collection, recording,
+    // prompt rendering and time-stretching vary from tick to tick): the send phase is only
+    // encoding and sending, so each stream leaves at the same offset every tick.
     for (WorkerLeg* leg : order_) {
+        if (!leg->dialog) continue;
         const bool planned = leg->planIndex != mixer::kNoIndex;
         if (!leg->rtp) {
-            if (leg->dialog) leg->dialog->listen(planned ? leg->out : silence_, now);
-        } else if (leg->dialog) {
+            leg->dialog->listen(planned ? leg->out : silence_, now);
+        } else {
             leg->dialog->listen(leg->in, now);
             if (!planned) leg->out.clear();
             leg->dialog->playout(leg->out);
-            leg->rtp->pushFrame(leg->out);
-        } else {
-            leg->rtp->pushFrame(planned ? leg->out : silence_);
+        }
+    }
+    holdUntilSendTime(now);
+    const TimePoint sendStart = Clock::now();
+    for (WorkerLeg* leg : order_) {
+        if (leg->rtp) {
+            const bool planned = leg->planIndex != mixer::kNoIndex;
+            leg->rtp->pushFrame(leg->dialog || planned ? leg->out : silence_);
         }
         // A runner that reported its end is done with the media.
         if (leg->dialog && leg->dialog->ended()) leg->dialog.reset();

@@ -94,6 +94,7 @@ inline constexpr std::uint64_t kLoadLogTicks = 500;  // debug log of the worker'
 inline constexpr std::uint64_t kSendAnchorWindowTicks = 50;  // 1 s
 inline constexpr common::Duration kSendOffsetMargin = std::chrono::microseconds(300);
 inline constexpr common::Duration kMaxSendOffset = std::chrono::milliseconds(8);
+inline constexpr common::Duration kSendOffsetDecay = std::chrono::microseconds(20);  // per tick
 
 struct MixGroup;
 
@@ -241,6 +242,7 @@ class MediaWorker {
     common::Duration anchorWindowMax_{};
     common::Duration anchorPreviousMax_{};
     std::uint64_t anchorWindowTicks_ = 0;
+    common::Duration sendOffset_{};  // the send phase's start after the deadline
     common::Duration sendTime_{};  // how long the send phase takes (smoothed)
     std::uint64_t windowReadMax_ = 0;
     std::uint64_t windowTickMax_ = 0;
