@@ -184,4 +184,17 @@ long MsProcess::rssKiB() const {
     return 0;
 }
 
+IoReading MsProcess::io() const {
+    IoReading r;
+    if (pid_ <= 0) return r;
+    std::istringstream in(readWhole("/proc/" + std::to_string(pid_) + "/io"));
+    std::string key;
+    std::uint64_t value = 0;
+    while (in >> key >> value) {
+        if (key == "wchar:") r.wchar = value;
+        if (key == "write_bytes:") r.writeBytes = value;
+    }
+    return r;
+}
+
 }  // namespace parley::bench

@@ -23,6 +23,13 @@ struct MsPorts {
     std::uint16_t http = 0;
 };
 
+// /proc/PID/io: bytes passed to write(2) (wchar) and bytes sent to the block layer
+// (write_bytes, counted when pages are dirtied).
+struct IoReading {
+    std::uint64_t wchar = 0;
+    std::uint64_t writeBytes = 0;
+};
+
 struct CpuReading {
     double utimeStimeSeconds = 0;  // /proc/PID/stat fields 14 + 15 (clock ticks)
     double runSeconds = 0;         // sum of /proc/PID/task/*/schedstat run time
@@ -48,6 +55,7 @@ class MsProcess {
 
     CpuReading cpu() const;
     long rssKiB() const;
+    IoReading io() const;
 
     void stop();
     // For a signal handler: SIGKILL the running child, if any.

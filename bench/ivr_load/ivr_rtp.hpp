@@ -1,0 +1,144 @@
+#pragma once
+// IvrRtp: the callers of the IVR benchmark. One UDP socket on 127.0.0.1 carries every leg
+// (each leg's INVITE offers this socket's port; parley-ms gives each leg its own port, so a
+// packet's source port says which leg it belongs to). One thread, inside a
+// common::EventLoop: a periodic absolute timerfd paces the sending (legs spread over
+// `slots` phases of the 20 ms period, each phase sent with sendmmsg) and the socket is read
+// with recvmmsg on every timer expiry, stamped by the kernel (SO_TIMESTAMPNS).
+//
+// Sending, per leg, one PCMU packet every 20 ms with continuous sequence numbers and
+// timestamps: the caller's tone (callerHz) while talking, else digital silence; setTalking()
+// switches every leg at its next packet and toneFrames() counts the tone packets each leg
+// sent (what a recording of it must hold). sendDigits() replaces the audio of one leg by
+// RFC 4733 events (payload type 101): per digit `digitFrames` event packets (marker on the
+// first, duration growing), the end packet three times, then `gapFrames` of audio; the
+// callback gets the send time (CLOCK_REALTIME ns) of each digit's first end packet.
+//
+// Receiving, per stream parley-ms sends back, while measuring: |inter-arrival - 20 ms| from
+// the kernel's receive stamps over consecutive sequence numbers (histogram), sequence gaps,
+// late/duplicate packets, short streams (fewer packets than the window allows: a sender
+// that skips ticks keeps its sequence continuous), timestamp jumps, our own socket's drops
+// (SO_RXQ_OVFL); and on legs added with checkPrompt, whether each frame holds one of the
+// prompt's tones (Goertzel): frames that do not are counted as prompt gaps.
+//
+// Contract: loop thread only; addLeg() before start(); no allocation on the packet path.
+
+#include <netinet/in.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench/mix_load/histogram.hpp"
+#include "common/event_loop.hpp"
+#include "common/net.hpp"
+#include "common/result.hpp"
+
+namespace parley::bench {
+
+struct IvrRtpConfig {
+    int slots = 10;
+    double callerHz = 400.0;  // a multiple of 50 Hz: every frame's payload is the same
+    double callerAmplitude = 3000;
+    bool talking = true;
+    std::vector<double> promptHz;  // tones the prompt is made of (multiples of 50 Hz)
+    double promptMinAmplitude = 1500;
+    int digitFrames = 5;  // 100 ms per digit
+    int gapFrames = 5;    // 100 ms of audio between digits
+    int socketBufferBytes = 16 << 20;
+};
+
+struct IvrRtpReport {
+    std::uint64_t legs = 0;
+    std::uint64_t received = 0;
+    std::uint64_t lost = 0;
+    std::uint64_t lateOrDup = 0;
+    std::uint64_t socketDrops = 0;
+    std::uint64_t silentStreams = 0;
+    std::uint64_t due = 0;
+    std::uint64_t shortStreams = 0;
+    std::uint64_t shortfall = 0;
+    std::uint64_t tsJumps = 0;
+    std::uint64_t sent = 0;
+    std::uint64_t sendErrors = 0;
+    std::uint64_t lateSlots = 0;
+    std::uint64_t promptFrames = 0;  // frames checked on checkPrompt legs
+    std::uint64_t promptGaps = 0;    // of those, frames without any prompt tone
+    std::int64_t networkMicros = 0;  // loopback one-way time (for the digit latencies)
+    const Histogram* interval = nullptr;
+};
+
+class IvrRtp {
+  public:
+    using DigitsSent = std::function<void(std::vector<std::int64_t> endSentNs)>;
+
+    static common::Result<std::unique_ptr<IvrRtp>> create(common::EventLoop& loop,
+                                                          IvrRtpConfig config);
+    ~IvrRtp();
+    IvrRtp(const IvrRtp&) = delete;
+    IvrRtp& operator=(const IvrRtp&) = delete;
+
+    std::uint16_t port() const { return port_; }
+    std::size_t addLeg(bool checkPrompt);
+    void setRemote(std::size_t leg, const common::SocketAddress& ms);
+    common::Status start();
+
+    void setTalking(bool on) { talking_ = on; }
+    std::uint64_t toneFrames(std::size_t leg) const;
+    // Queues `digits` on the leg (one sequence at a time: false while one is running).
+    bool sendDigits(std::size_t leg, const std::string& digits, DigitsSent done);
+
+    void beginMeasure();
+    void endMeasure();
+    IvrRtpReport report() const;
+
+  private:
+    struct Leg;
+    struct Batch;
+    IvrRtp(common::EventLoop& loop, IvrRtpConfig config);
+    void onTimer();
+    void sendSlot(int slot);
+    // Fills the 12-byte header and picks the payload for this leg's next packet; returns
+    // how many packets to send (1, or 3 for a digit's end).
+    int nextPacket(Leg& leg, std::int64_t now, const std::uint8_t*& payload, std::size_t& len);
+    void onReadable();
+    void onPacket(const std::uint8_t* data, std::size_t len, std::uint16_t fromPort,
+                  std::int64_t arrivalNs);
+    void measureNetwork();
+
+    common::EventLoop& loop_;
+    IvrRtpConfig config_;
+    common::Fd fd_;
+    common::Fd timerFd_;
+    std::uint16_t port_ = 0;
+    std::vector<Leg> legs_;
+    std::vector<std::vector<std::size_t>> slotLegs_;
+    std::vector<std::int32_t> legByPort_;
+    std::vector<std::uint8_t> tonePayload_;
+    std::vector<std::uint8_t> silencePayload_;
+    std::vector<double> promptCoeffs_;
+    std::unique_ptr<Batch> batch_;
+    int slotCursor_ = 0;
+    bool talking_ = true;
+    bool measuring_ = false;
+    std::int64_t networkNs_ = 0;
+    std::int64_t measureStartNs_ = 0;
+    std::int64_t measureEndNs_ = 0;
+
+    std::uint64_t sent_ = 0;
+    std::uint64_t sendErrors_ = 0;
+    std::uint64_t lateSlots_ = 0;
+    std::uint64_t received_ = 0;
+    std::uint64_t lost_ = 0;
+    std::uint64_t lateOrDup_ = 0;
+    std::uint64_t tsJumps_ = 0;
+    std::uint64_t dropsAtStart_ = 0;
+    std::uint64_t drops_ = 0;
+    std::uint64_t promptFrames_ = 0;
+    std::uint64_t promptGaps_ = 0;
+    Histogram interval_;
+};
+
+}  // namespace parley::bench
