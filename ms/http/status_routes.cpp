@@ -59,7 +59,7 @@ std::string metricsText(const MsStatus& s) {
     std::uint64_t ticks = 0, late = 0, skipped = 0, maxTick = 0, rtpIn = m.endedLegs.packetsIn,
                   rtpOut = m.endedLegs.packetsOut, malformed = m.endedLegs.malformed,
                   strangers = m.endedLegs.strangers + m.endedLegs.rtcpStrangers,
-                  rtcpMalformed = m.endedLegs.rtcpMalformed, overflow = 0, readLimits = 0,
+                  rtcpMalformed = m.endedLegs.rtcpMalformed, overflow = 0, trimmed = 0, readLimits = 0,
                   jitterMax = 0, jitterMeanSum = 0;
     for (const auto& w : m.workers) {
         ticks += w.ticks;
@@ -72,6 +72,7 @@ std::string metricsText(const MsStatus& s) {
         strangers += w.strangers;
         rtcpMalformed += w.rtcpMalformed;
         overflow += w.jitterOverflow;
+        trimmed += w.jitterTrimmed;
         readLimits += w.readLimitHits;
         jitterMax = std::max(jitterMax, w.jitterDelayMaxMicros);
         jitterMeanSum += w.jitterDelayMeanMicros;
@@ -110,6 +111,9 @@ std::string metricsText(const MsStatus& s) {
            m.workers.empty() ? 0.0 : double(jitterMeanSum) / double(m.workers.size()));
     metric(os, "rtp_jitter_overflow_total", "counter", "Frames dropped by full jitter buffers.",
            double(overflow));
+    metric(os, "rtp_jitter_trimmed_total", "counter",
+           "Frames dropped from a standing jitter-buffer backlog (late processing, clock drift).",
+           double(trimmed));
     metric(os, "rtp_digits_total", "counter", "RFC 4733 digits received.", double(m.digits));
     return os.str();
 }

@@ -28,6 +28,7 @@ void TimeStretch::setRate(double rate) {
 void TimeStretch::seek(std::int64_t position, StretchInput* prime) {
     previous_ = position - static_cast<std::int64_t>(kHop);
     nominal_ = static_cast<double>(position);
+    settled_ = prime != nullptr;
     if (prime != nullptr) {
         // The second half of a segment that starts one hop earlier: the first hop after
         // this then gives the input exactly.
@@ -40,6 +41,18 @@ void TimeStretch::seek(std::int64_t position, StretchInput* prime) {
 
 void TimeStretch::produce(StretchInput& input, std::span<std::int16_t> out) {
     std::size_t done = 0;
+    const std::size_t whole = out.size() - out.size() % kHop;
+    if (rate_ == 1.0 && settled_ && whole > 0 && whole + kHop <= kMaxRead) {
+        // What the hops would give, sample for sample: the input from the clock on. Read one
+        // hop further for the overlap the next hop (at another rate) continues from.
+        const std::int64_t from = previous_ + static_cast<std::int64_t>(kHop);
+        input.read(from, std::span<std::int16_t>(search_.data(), whole + kHop));
+        std::copy_n(search_.data(), whole, out.data());
+        for (std::size_t j = 0; j < kHop; ++j) overlap_[j] = window_[kHop + j] * search_[whole + j];
+        previous_ = from + static_cast<std::int64_t>(whole) - static_cast<std::int64_t>(kHop);
+        nominal_ = static_cast<double>(previous_ + static_cast<std::int64_t>(kHop));
+        done = whole;
+    }
     while (out.size() - done >= kHop) {
         hop(input, out.data() + done);
         done += kHop;
@@ -108,6 +121,7 @@ void TimeStretch::hop(StretchInput& input, std::int16_t* out) {
         overlap_[j] = window_[kHop + j] * segment[kHop + j];
     }
     previous_ = start;
+    settled_ = true;
 }
 
 }  // namespace parley::ms::ivr

@@ -10,7 +10,8 @@
 // previous segment, so the overlapping halves add in phase: no clicks, no pitch change, no
 // comb-filter dips. At rate 1.0 the search is skipped and the natural continuation is taken,
 // which reproduces the input sample for sample; so a player can run everything through
-// a TimeStretch and still play at normal speed bit-exactly.
+// a TimeStretch and still play at normal speed bit-exactly; produce() then copies the input
+// instead of computing the hops (their result), keeping only the overlap a later hop needs.
 //
 // Input is pulled by absolute position from a StretchInput (random access is what the
 // similarity search needs); positions outside the input are zeros, by the input's own rule.
@@ -72,6 +73,9 @@ class TimeStretch {
     double rate_ = 1.0;
     double nominal_ = 0;
     std::int64_t previous_ = -static_cast<std::int64_t>(kHop);  // start of the last segment
+    // overlap_ continues the input at previous_ + kHop (after any hop or a primed seek; not
+    // after a fading seek): at rate 1 the output is then the input itself.
+    bool settled_ = false;
 };
 
 }  // namespace parley::ms::ivr

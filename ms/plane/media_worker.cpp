@@ -303,6 +303,7 @@ WorkerStats MediaWorker::stats() const {
     s.strangers = strangers_.load(std::memory_order_relaxed);
     s.rtcpMalformed = rtcpMalformed_.load(std::memory_order_relaxed);
     s.jitterOverflow = jitterOverflow_.load(std::memory_order_relaxed);
+    s.jitterTrimmed = jitterTrimmed_.load(std::memory_order_relaxed);
     s.readLimitHits = readLimitHits_.load(std::memory_order_relaxed);
     s.jitterDelayMeanMicros = jitterDelayMean_.load(std::memory_order_relaxed);
     s.jitterDelayMaxMicros = jitterDelayMax_.load(std::memory_order_relaxed);
@@ -548,7 +549,7 @@ void MediaWorker::runTick(TimePoint now) {
 }
 
 void MediaWorker::checkMedia(TimePoint now) {
-    std::uint64_t in = 0, out = 0, malformed = 0, strangers = 0, rtcpMalformed = 0, overflow = 0,
+    std::uint64_t in = 0, out = 0, malformed = 0, strangers = 0, rtcpMalformed = 0, overflow = 0, trimmed = 0,
                   readLimit = 0, delaySum = 0, delayMax = 0, delayLegs = 0;
     for (WorkerLeg* leg : order_) {
         if (!leg->rtp) continue;
@@ -568,6 +569,7 @@ void MediaWorker::checkMedia(TimePoint now) {
         strangers += c.strangers + c.rtcpStrangers;
         rtcpMalformed += c.rtcpMalformed;
         overflow += leg->rtp->jitterStats().overflow;
+        trimmed += leg->rtp->jitterStats().trimmed;
     }
     rtpIn_.store(in, std::memory_order_relaxed);
     rtpOut_.store(out, std::memory_order_relaxed);
@@ -575,6 +577,7 @@ void MediaWorker::checkMedia(TimePoint now) {
     strangers_.store(strangers, std::memory_order_relaxed);
     rtcpMalformed_.store(rtcpMalformed, std::memory_order_relaxed);
     jitterOverflow_.store(overflow, std::memory_order_relaxed);
+    jitterTrimmed_.store(trimmed, std::memory_order_relaxed);
     readLimitHits_.store(readLimit, std::memory_order_relaxed);
     const std::uint64_t delayMean = delayLegs > 0 ? delaySum / delayLegs : 0;
     jitterDelayMean_.store(delayMean, std::memory_order_relaxed);

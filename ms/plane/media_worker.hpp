@@ -155,6 +155,7 @@ struct WorkerStats {
     std::uint64_t strangers = 0;  // RTP and RTCP from a source other than the latched one
     std::uint64_t rtcpMalformed = 0;
     std::uint64_t jitterOverflow = 0;  // frames dropped by full jitter buffers (floods)
+    std::uint64_t jitterTrimmed = 0;   // frames dropped as a standing backlog (excess delay)
     std::uint64_t readLimitHits = 0;   // RTP reads stopped at the per-leg bound (floods)
     // Audio buffered by the jitter buffers of the legs receiving audio: mean and max.
     std::uint64_t jitterDelayMeanMicros = 0;
@@ -259,6 +260,7 @@ class MediaWorker {
     std::atomic<std::uint64_t> strangers_{0};
     std::atomic<std::uint64_t> rtcpMalformed_{0};
     std::atomic<std::uint64_t> jitterOverflow_{0};
+    std::atomic<std::uint64_t> jitterTrimmed_{0};
     std::atomic<std::uint64_t> readLimitHits_{0};
     std::atomic<std::uint64_t> jitterDelayMean_{0};
     std::atomic<std::uint64_t> jitterDelayMax_{0};

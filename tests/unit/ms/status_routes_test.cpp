@@ -30,11 +30,15 @@ TEST_CASE("ms: status: /health JSON and /metrics text carry the counts", "[ms][h
     w2.readLimitHits = 3;
     w2.jitterDelayMaxMicros = 25000;
     w2.jitterDelayMeanMicros = 10000;
+    w1.jitterTrimmed = 4;
+    w2.jitterTrimmed = 5;
     s.media.workers = {w1, w2};
     m = metricsText(s);
     CHECK(m.find("parley_ms_rtp_read_limit_hits_total 10\n") != std::string::npos);
     CHECK(m.find("parley_ms_media_jitter_delay_max_microseconds 40000\n") != std::string::npos);
     CHECK(m.find("parley_ms_media_jitter_delay_mean_microseconds 15000\n") != std::string::npos);
+    CHECK(m.find("# TYPE parley_ms_rtp_jitter_trimmed_total counter\nparley_ms_rtp_jitter_trimmed_total 9\n") !=
+          std::string::npos);
 }
 
 TEST_CASE("ms: status: routes answer 503 when the loop does not", "[ms][http]") {

@@ -2,6 +2,7 @@
 // rates, pitch kept, input consumed at the rate.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <span>
@@ -68,6 +69,32 @@ TEST_CASE("ivr_play: time-stretch at rate 1 reproduces the input sample for samp
     const auto out = run(ts, in, 50);
     CHECK(out == in.samples());
     CHECK(ts.position() == Approx(8000));
+}
+
+TEST_CASE("ivr_play: time-stretch from normal speed to another rate and back is seamless",
+          "[ivr_play][stretch]") {
+    VectorInput in(chirp(150, 1000, 4.0, 8000));
+    const int inputStep = maxStep(in.samples(), 0, in.samples().size());
+    TimeStretch ts;
+    ts.seek(0, &in);
+    auto out = run(ts, in, 20);  // normal speed: the input itself
+    CHECK(std::equal(out.begin(), out.end(), in.samples().begin()));
+    ts.setRate(1.5);
+    auto faster = run(ts, in, 20);
+    ts.setRate(1.0);
+    auto again = run(ts, in, 20);
+    out.insert(out.end(), faster.begin(), faster.end());
+    out.insert(out.end(), again.begin(), again.end());
+    // No click at either change of rate.
+    CHECK(maxStep(out, 0, out.size()) <= inputStep * 5 / 4);
+    // Back at normal speed the output is one contiguous run of the input again.
+    const auto& src = in.samples();
+    auto at = std::search(src.begin(), src.end(), again.begin(), again.begin() + 160);
+    REQUIRE(at != src.end());
+    const auto from = static_cast<std::size_t>(at - src.begin());
+    REQUIRE(from + again.size() <= src.size());
+    CHECK(std::equal(again.begin(), again.end(), src.begin() + static_cast<std::ptrdiff_t>(from)));
+    CHECK(from == Approx(3200 + 3200 * 1.5).margin(TimeStretch::kSearch + TimeStretch::kHop));
 }
 
 TEST_CASE("ivr_play: time-stretch of a chirp has no clicks and no dips", "[ivr_play][stretch]") {
