@@ -105,19 +105,23 @@ char DtmfDetector::analyseBlock() {
         colPower_.fill(0);
         return '\0';
     }
-    for (std::size_t i = 0; i < 4; ++i) {
-        rowPower_[i] = goertzel(block_, rowCoeff_[i]);
-        colPower_[i] = goertzel(block_, colCoeff_[i]);
-    }
-
+    for (std::size_t i = 0; i < 4; ++i) rowPower_[i] = goertzel(block_, rowCoeff_[i]);
     std::size_t r = 0;
-    std::size_t c = 0;
-    if (!strongestStandsOut(rowPower_, groupMargin_, r) ||
-        !strongestStandsOut(colPower_, groupMargin_, c))
+    const bool rowTone = strongestStandsOut(rowPower_, groupMargin_, r) && rowPower_[r] >= minPower_;
+    // Without a row tone the block shows no key whatever the columns hold: their four
+    // filters are needed only for a held key's release.
+    if (!rowTone && held_ == '\0') {
+        colPower_.fill(0);
         return '\0';
+    }
+    for (std::size_t i = 0; i < 4; ++i) colPower_[i] = goertzel(block_, colCoeff_[i]);
+    if (!rowTone) return '\0';
+
+    std::size_t c = 0;
+    if (!strongestStandsOut(colPower_, groupMargin_, c)) return '\0';
     const double row = rowPower_[r];
     const double col = colPower_[c];
-    if (row < minPower_ || col < minPower_) return '\0';
+    if (col < minPower_) return '\0';
     if (col > row * maxColOverRow_ || row > col * maxRowOverCol_) return '\0';
     const char key = kKeys[r][c];
     if (energyShare(key) < kMinToneEnergyRatio) return '\0';
