@@ -12,30 +12,15 @@
 #   NO_BUILD=1                        uses the binaries already in BUILD_DIR
 set -euo pipefail
 
-root="$(cd "$(dirname "$0")/.." && pwd)"
-build="${1:-$root/build-bench}"
+source "$(dirname "$0")/lib.sh"
+bench_init "${1:-}" bench_ivr_load
 dialog_steps="${DIALOG_STEPS:-100,200,400,600,800,1000}"
 record_steps="${RECORD_STEPS:-100,200,400,800,1000,1200}"
 seconds="${SECONDS_PER_STEP:-10}"
 digit_legs="${DIGIT_LEGS:-20}"
-# SCHED_FIFO priority for parley-ms and the generator (0: normal scheduling). On a machine
-# shared with other work, normal scheduling measures the neighbours (docs/benchmarks.md).
-rt="${RT_PRIORITY:-50}"
-mp="${MEDIA_PRIORITY:-0}"   # > 0: parley-ms --media-priority (media threads above its control thread)
 
-if [[ -z "${NO_BUILD:-}" ]]; then
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPARLEY_BENCH=ON \
-        -DPARLEY_SANITIZE=OFF -DPARLEY_TESTS=OFF >/dev/null
-  cmake --build "$build" --target bench_ivr_load parley-ms -j2
-fi
-
-bench="$build/bin/bench_ivr_load"
-ms_bin="${MS_BIN:-$build/bin/parley-ms}"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
-     "$(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-
-# sofia-sip prints transport errors for BYEs that cross the process's end: not results.
-quiet() { grep -v -e '^tport' -e 'reported by' -e '^nta_agent' || true; }
+if [[ -z "${NO_BUILD:-}" ]]; then bench_build; fi
+bench_machine
 
 common=(--seconds "$seconds" --setup-timeout 40 --ms-cpu 1 --cpu 0 --media-workers 1 --rt-priority "$rt"
         --media-priority "$mp" --ms-bin "$ms_bin")

@@ -12,29 +12,16 @@
 #   MS_LOG_LEVEL=debug (default) makes parley-ms log its legs' jitter delay, printed per step
 set -euo pipefail
 
-root="$(cd "$(dirname "$0")/.." && pwd)"
-build="${1:-$root/build-bench}"
+source "$(dirname "$0")/lib.sh"
+bench_init "${1:-}" bench_mix_load
 steps="${STEPS:-100,200,400,600,800,1000,1200}"
 seconds="${SECONDS_PER_STEP:-10}"
 idle_seconds="${IDLE_SECONDS:-30}"
 idle_conferences="${IDLE_CONFERENCES:-100}"
-# SCHED_FIFO priority for parley-ms and the generator (0: normal scheduling). On a machine
-# shared with other work, normal scheduling measures the neighbours (docs/benchmarks.md).
-rt="${RT_PRIORITY:-50}"
-mp="${MEDIA_PRIORITY:-0}"   # > 0: parley-ms --media-priority (media threads above its control thread)
 log_level="${MS_LOG_LEVEL:-debug}"
 
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPARLEY_BENCH=ON \
-      -DPARLEY_SANITIZE=OFF -DPARLEY_TESTS=OFF >/dev/null
-cmake --build "$build" --target bench_mix_load parley-ms -j2
-
-bench="$build/bin/bench_mix_load"
-ms_bin="${MS_BIN:-$build/bin/parley-ms}"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
-     "$(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-
-# sofia-sip prints transport errors for BYEs that cross the process's end: not results.
-quiet() { grep -v -e '^tport' -e 'reported by' -e '^nta_agent' || true; }
+bench_build
+bench_machine
 
 echo "== sweep: conferences of 10, every participant sending a tone"
 taskset -c 0 "$bench" --participants "$steps" --seconds "$seconds" --warmup 3 \

@@ -10,25 +10,26 @@
 // Events (dtmfnotify, dialogexit) are the caller's: it subscribes to the client itself and
 // maps a dialog id back to its leg with legOf().
 //
+// The INVITEs and their answers are the shared MediaDialogs' (bench/common/media_dialogs.hpp).
+//
 // Contract: loop thread only; the loop, stack, client and IvrRtp outlive it. Each Done is
 // called once: ok, or the first failure's reason (the remaining legs still run).
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "as/msclient/media_server_client.hpp"
+#include "bench/common/media_dialogs.hpp"
 #include "bench/ivr_load/ivr_rtp.hpp"
-#include "proto/sip/sip_handler.hpp"
 #include "proto/sip/sip_stack.hpp"
 
 namespace parley::bench {
 
-class IvrLegs final : private proto::sip::SipHandler {
+class IvrLegs final {
   public:
     using Done = std::function<void(bool ok, const std::string& why)>;
     // The <mscivr> body of a dialogstart for this leg.
@@ -37,7 +38,6 @@ class IvrLegs final : private proto::sip::SipHandler {
 
     IvrLegs(proto::sip::SipStack& stack, as::MediaServerClient& client, IvrRtp& rtp,
             std::uint16_t msSipPort, std::size_t window);
-    ~IvrLegs() override = default;
 
     // Registers a leg whose media is IvrRtp leg `rtpLeg`; returns the leg index.
     std::size_t addLeg(std::size_t rtpLeg);
@@ -54,8 +54,6 @@ class IvrLegs final : private proto::sip::SipHandler {
   private:
     struct LegState {
         std::size_t rtpLeg = 0;
-        proto::sip::DialogRef dialog;
-        bool answered = false;
         bool running = false;  // a dialog was started and not terminated by us
         int generation = 0;
     };
@@ -68,24 +66,17 @@ class IvrLegs final : private proto::sip::SipHandler {
     void fail(const std::string& why);
     void finishOne();
     std::string dialogIdOf(std::size_t leg) const;
+    void onAnswered(std::size_t leg, common::Result<common::SocketAddress> remote);
 
-    // SipHandler (media dialogs)
-    void onIncomingInvite(const proto::sip::DialogRef& d, const proto::sip::SipMessage&) override;
-    void onInviteResponse(const proto::sip::DialogRef& d, const proto::sip::SipMessage& m) override;
-    void onTerminated(const proto::sip::DialogRef& d, int status,
-                      const std::string& reason) override;
-
-    proto::sip::SipStack& stack_;
     as::MediaServerClient& client_;
     IvrRtp& rtp_;
-    std::uint16_t msSipPort_;
     std::size_t window_;
+    MediaDialogs dialogs_;
     DialogBody body_;
     Done done_;
     Stage stage_ = Stage::Idle;
 
     std::vector<LegState> legs_;
-    std::map<const proto::sip::Dialog*, std::size_t> legByDialog_;
     std::size_t next_ = 0;
     std::size_t inFlight_ = 0;
     std::size_t started_ = 0;

@@ -1,44 +1,17 @@
 #include "bench/ivr_load/ivr_rtp.hpp"
 
-#include <arpa/inet.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/timerfd.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
-#include <cstring>
-#include <ctime>
 
-#include "bench/ivr_load/tone.hpp"
+#include "bench/common/tone.hpp"
 #include "ms/rtp/g711.hpp"
 
 namespace parley::bench {
 
 namespace {
 
-constexpr std::size_t kFrame = 160;
-constexpr std::int64_t kFrameNs = 20'000'000;
-constexpr std::size_t kSendBatch = 256;
-constexpr std::size_t kRecvBatch = 64;
-constexpr std::size_t kRecvBuf = 2048;
-constexpr int kMaxCatchUpPeriods = 5;
 constexpr std::uint8_t kPcmu = 0;
 constexpr std::uint8_t kEventPt = 101;
 constexpr int kEndRepeats = 3;
-
-std::int64_t realtimeNs() {
-    timespec ts{};
-    ::clock_gettime(CLOCK_REALTIME, &ts);
-    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-std::int64_t timespecNs(const timespec& ts) {
-    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 
 int eventCode(char d) {
     if (d >= '0' && d <= '9') return d - '0';
@@ -52,13 +25,7 @@ int eventCode(char d) {
 
 struct IvrRtp::Leg {
     bool checkPrompt = false;
-    sockaddr_in remote{};
-    bool haveRemote = false;
-    std::uint8_t header[12] = {};
     std::uint8_t event[4] = {};
-    std::uint16_t seq = 0;
-    std::uint32_t ts = 0;
-    bool first = true;
     std::uint64_t toneFrames = 0;
     // digits
     std::string digits;  // the sequence being sent ("" when none)
@@ -67,95 +34,39 @@ struct IvrRtp::Leg {
     std::uint32_t eventTs = 0;
     std::vector<std::int64_t> endSent;
     DigitsSent done;
-    // receive side
-    bool started = false;
-    std::uint16_t highSeq = 0;
-    std::int64_t lastNs = 0;
-    std::uint32_t lastTs = 0;
-    std::uint64_t rxInWindow = 0;
 };
 
-struct IvrRtp::Batch {
-    mmsghdr send[kSendBatch];
-    iovec sendIov[kSendBatch * 2];
-    mmsghdr recv[kRecvBatch];
-    iovec recvIov[kRecvBatch];
-    sockaddr_in from[kRecvBatch];
-    alignas(cmsghdr) char control[kRecvBatch]
-                                 [CMSG_SPACE(sizeof(timespec)) + CMSG_SPACE(sizeof(std::uint32_t))];
-    std::uint8_t data[kRecvBatch][kRecvBuf];
-};
-
-IvrRtp::IvrRtp(common::EventLoop& loop, IvrRtpConfig config)
-    : loop_(loop), config_(std::move(config)), legByPort_(65536, -1),
-      batch_(std::make_unique<Batch>()) {
-    if (config_.slots < 1) config_.slots = 1;
-    if (config_.slots > 20) config_.slots = 20;
+IvrRtp::IvrRtp(IvrRtpConfig config) : config_(std::move(config)) {
     if (config_.digitFrames < 1) config_.digitFrames = 1;
     if (config_.gapFrames < 1) config_.gapFrames = 1;
-    slotLegs_.resize(static_cast<std::size_t>(config_.slots));
-    tonePayload_.resize(kFrame);
-    for (std::size_t i = 0; i < kFrame; ++i) {
-        const double v = config_.callerAmplitude *
-                         std::sin(2 * M_PI * config_.callerHz * static_cast<double>(i) / 8000.0);
-        tonePayload_[i] = ms::rtp::linearToUlaw(static_cast<std::int16_t>(std::lround(v)));
-    }
-    silencePayload_.assign(kFrame, ms::rtp::g711Silence(ms::rtp::G711Law::Ulaw));
+    tonePayload_ = ulawTone(config_.callerHz, config_.callerAmplitude, kRtpFrameBytes);
+    silencePayload_.assign(kRtpFrameBytes, ms::rtp::g711Silence(ms::rtp::G711Law::Ulaw));
     for (double hz : config_.promptHz) promptCoeffs_.push_back(goertzelCoeff(hz));
     talking_ = config_.talking;
 }
 
-IvrRtp::~IvrRtp() {
-    if (timerFd_) loop_.unwatch(timerFd_.get());
-}
+IvrRtp::~IvrRtp() = default;
 
 common::Result<std::unique_ptr<IvrRtp>> IvrRtp::create(common::EventLoop& loop,
                                                        IvrRtpConfig config) {
-    std::unique_ptr<IvrRtp> self(new IvrRtp(loop, std::move(config)));
-    auto addr = common::SocketAddress::fromHostPort("127.0.0.1", 0);
-    if (!addr) return addr.error();
-    auto fd = common::udpBind(*addr);
-    if (!fd) return fd.error();
-    self->fd_ = std::move(*fd);
-    const int one = 1;
-    const int size = self->config_.socketBufferBytes;
-    if (::setsockopt(self->fd_.get(), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
-        ::setsockopt(self->fd_.get(), SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-    if (::setsockopt(self->fd_.get(), SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
-        ::setsockopt(self->fd_.get(), SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
-    if (::setsockopt(self->fd_.get(), SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) != 0 ||
-        ::setsockopt(self->fd_.get(), SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one) != 0)
-        return common::Error(errno, std::string("setsockopt: ") + std::strerror(errno));
-    auto local = common::localAddress(self->fd_.get());
-    if (!local) return local.error();
-    self->port_ = local->port();
+    std::unique_ptr<IvrRtp> self(new IvrRtp(std::move(config)));
+    RtpEngineConfig ec;
+    ec.slots = self->config_.slots;
+    ec.countSendsAfterWindow = false;
+    ec.socketBufferBytes = self->config_.socketBufferBytes;
+    ec.ssrcBase = 0x1F400000u;
+    auto engine = RtpEngine::create(loop, ec, *self);
+    if (!engine) return engine.error();
+    self->engine_ = std::move(*engine);
     return self;
 }
 
 std::size_t IvrRtp::addLeg(bool checkPrompt) {
     Leg leg;
     leg.checkPrompt = checkPrompt;
-    const std::size_t index = legs_.size();
-    const std::uint32_t ssrc = 0x1F400000u + static_cast<std::uint32_t>(index);
-    leg.seq = static_cast<std::uint16_t>(index * 7919u);
-    leg.ts = static_cast<std::uint32_t>(index * 104729u);
-    leg.header[0] = 0x80;
-    leg.header[8] = static_cast<std::uint8_t>(ssrc >> 24);
-    leg.header[9] = static_cast<std::uint8_t>(ssrc >> 16);
-    leg.header[10] = static_cast<std::uint8_t>(ssrc >> 8);
-    leg.header[11] = static_cast<std::uint8_t>(ssrc);
     leg.endSent.reserve(16);
     legs_.push_back(std::move(leg));
-    slotLegs_[index % slotLegs_.size()].push_back(index);
-    return index;
-}
-
-void IvrRtp::setRemote(std::size_t index, const common::SocketAddress& ms) {
-    Leg& leg = legs_.at(index);
-    if (ms.family() != AF_INET || ms.len() < static_cast<socklen_t>(sizeof(sockaddr_in))) return;
-    std::memcpy(&leg.remote, ms.sa(), sizeof(sockaddr_in));
-    leg.haveRemote = true;
-    legByPort_[ms.port()] = static_cast<std::int32_t>(index);
+    return engine_->addLeg();
 }
 
 std::uint64_t IvrRtp::toneFrames(std::size_t leg) const {
@@ -164,7 +75,7 @@ std::uint64_t IvrRtp::toneFrames(std::size_t leg) const {
 
 bool IvrRtp::sendDigits(std::size_t index, const std::string& digits, DigitsSent done) {
     Leg& leg = legs_.at(index);
-    if (!leg.digits.empty() || digits.empty() || !leg.haveRemote) return false;
+    if (!leg.digits.empty() || digits.empty() || !engine_->hasRemote(index)) return false;
     for (char d : digits)
         if (eventCode(d) < 0) return false;
     leg.digits = digits;
@@ -175,108 +86,29 @@ bool IvrRtp::sendDigits(std::size_t index, const std::string& digits, DigitsSent
     return true;
 }
 
-common::Status IvrRtp::start() {
-    measureNetwork();
-    timerFd_ = common::Fd(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
-    if (!timerFd_) return common::Error(errno, std::string("timerfd: ") + std::strerror(errno));
-    timespec now{};
-    ::clock_gettime(CLOCK_MONOTONIC, &now);
-    itimerspec spec{};
-    spec.it_value = now;
-    spec.it_value.tv_sec += 1;
-    spec.it_value.tv_nsec = 0;
-    spec.it_interval.tv_nsec = static_cast<long>(kFrameNs / config_.slots);
-    if (::timerfd_settime(timerFd_.get(), TFD_TIMER_ABSTIME, &spec, nullptr) != 0)
-        return common::Error(errno, std::string("timerfd_settime: ") + std::strerror(errno));
-    return loop_.watch(timerFd_.get(), common::EventLoop::kReadable,
-                       [this](std::uint32_t) { onTimer(); });
-}
-
-void IvrRtp::measureNetwork() {
-    // One-way loopback time: send to a second socket of ours, compare the send time with the
-    // kernel's receive stamp. Median of 101.
-    auto addr = common::SocketAddress::fromHostPort("127.0.0.1", 0);
-    if (!addr) return;
-    auto sink = common::udpBind(*addr);
-    if (!sink) return;
-    const int one = 1;
-    ::setsockopt(sink->get(), SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
-    auto to = common::localAddress(sink->get());
-    if (!to) return;
-    std::vector<std::int64_t> samples;
-    std::uint8_t byte = 0;
-    for (int i = 0; i < 101; ++i) {
-        const std::int64_t t0 = realtimeNs();
-        if (::sendto(fd_.get(), &byte, 1, 0, to->sa(), to->len()) != 1) continue;
-        pollfd p{sink->get(), POLLIN, 0};
-        if (::poll(&p, 1, 100) <= 0) continue;
-        std::uint8_t buf[16];
-        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
-        iovec iov{buf, sizeof buf};
-        msghdr msg{};
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
-        if (::recvmsg(sink->get(), &msg, 0) < 0) continue;
-        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-                timespec ts;
-                std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
-                samples.push_back(timespecNs(ts) - t0);
-            }
-        }
-    }
-    if (samples.empty()) return;
-    std::sort(samples.begin(), samples.end());
-    networkNs_ = std::max<std::int64_t>(samples[samples.size() / 2], 0);
-}
-
-void IvrRtp::onTimer() {
-    std::uint64_t expirations = 0;
-    if (::read(timerFd_.get(), &expirations, sizeof expirations) !=
-            static_cast<ssize_t>(sizeof expirations) ||
-        expirations == 0)
-        return;
-    onReadable();
-    if (expirations > 1 && measuring_) lateSlots_ += expirations - 1;
-    const auto cap = static_cast<std::uint64_t>(config_.slots * kMaxCatchUpPeriods);
-    std::uint64_t run = std::min(expirations, cap);
-    for (std::uint64_t skip = expirations - run; skip > 0; --skip)
-        slotCursor_ = (slotCursor_ + 1) % config_.slots;
-    for (; run > 0; --run) {
-        sendSlot(slotCursor_);
-        slotCursor_ = (slotCursor_ + 1) % config_.slots;
-    }
-}
-
-int IvrRtp::nextPacket(Leg& leg, std::int64_t now, const std::uint8_t*& payload,
-                       std::size_t& len) {
-    int copies = 1;
-    std::uint8_t pt = kPcmu;
-    bool marker = leg.first;
-    std::uint32_t ts = leg.ts;
-    payload = talking_ ? tonePayload_.data() : silencePayload_.data();
-    len = kFrame;
+void IvrRtp::nextPacket(std::size_t index, const RtpSendTime& when, RtpOut& out) {
+    Leg& leg = legs_[index];
+    out.payload = talking_ ? tonePayload_.data() : silencePayload_.data();
     if (!leg.digits.empty()) {
         const int eventFrames = config_.digitFrames;
-        if (leg.frameInDigit == 0) leg.eventTs = leg.ts;
+        if (leg.frameInDigit == 0) leg.eventTs = out.timestamp;
         if (leg.frameInDigit <= eventFrames) {
             const bool end = leg.frameInDigit == eventFrames;
-            const auto duration =
-                static_cast<std::uint32_t>(std::min(leg.frameInDigit + 1, eventFrames)) * kFrame;
+            const auto duration = static_cast<std::uint32_t>(
+                                      std::min(leg.frameInDigit + 1, eventFrames)) *
+                                  kRtpFrameBytes;
             leg.event[0] = static_cast<std::uint8_t>(eventCode(leg.digits[leg.digit]));
             leg.event[1] = static_cast<std::uint8_t>((end ? 0x80 : 0x00) | 10);  // -10 dBm0
             leg.event[2] = static_cast<std::uint8_t>(duration >> 8);
             leg.event[3] = static_cast<std::uint8_t>(duration);
-            pt = kEventPt;
-            marker = leg.frameInDigit == 0;
-            ts = leg.eventTs;
-            payload = leg.event;
-            len = sizeof leg.event;
+            out.payloadType = kEventPt;
+            out.marker = leg.frameInDigit == 0;
+            out.timestamp = leg.eventTs;
+            out.payload = leg.event;
+            out.len = sizeof leg.event;
             if (end) {
-                copies = kEndRepeats;
-                leg.endSent.push_back(now);
+                out.copies = kEndRepeats;
+                leg.endSent.push_back(when.slotNs);
             }
         }
         if (++leg.frameInDigit >= eventFrames + 1 + config_.gapFrames) {
@@ -291,148 +123,18 @@ int IvrRtp::nextPacket(Leg& leg, std::int64_t now, const std::uint8_t*& payload,
             }
         }
     }
-    if (pt == kPcmu && talking_) ++leg.toneFrames;
-    leg.first = false;
-    leg.header[1] = static_cast<std::uint8_t>((marker ? 0x80 : 0x00) | pt);
-    leg.header[4] = static_cast<std::uint8_t>(ts >> 24);
-    leg.header[5] = static_cast<std::uint8_t>(ts >> 16);
-    leg.header[6] = static_cast<std::uint8_t>(ts >> 8);
-    leg.header[7] = static_cast<std::uint8_t>(ts);
-    leg.ts += kFrame;  // the media clock runs on during events
-    return copies;
+    if (out.payloadType == kPcmu && talking_) ++leg.toneFrames;
 }
 
-void IvrRtp::sendSlot(int slot) {
-    Batch& b = *batch_;
-    std::size_t n = 0;
-    auto flush = [&] {
-        std::size_t done = 0;
-        while (done < n) {
-            const int r =
-                ::sendmmsg(fd_.get(), b.send + done, static_cast<unsigned>(n - done), MSG_DONTWAIT);
-            if (r <= 0) {
-                if (r < 0 && errno == EINTR) continue;
-                if (measuring_) sendErrors_ += n - done;
-                break;
-            }
-            done += static_cast<std::size_t>(r);
-            if (measuring_) sent_ += static_cast<std::uint64_t>(r);
-        }
-        n = 0;
-    };
-    const std::int64_t now = realtimeNs();
-    for (std::size_t index : slotLegs_[static_cast<std::size_t>(slot)]) {
-        Leg& leg = legs_[index];
-        if (!leg.haveRemote) continue;
-        const std::uint8_t* payload = nullptr;
-        std::size_t len = 0;
-        const int copies = nextPacket(leg, now, payload, len);
-        for (int c = 0; c < copies; ++c) {
-            if (n + 1 > kSendBatch) flush();
-            // Each copy needs its own header bytes only for the sequence number; the
-            // header array is rewritten per copy, so send each copy before the next.
-            leg.header[2] = static_cast<std::uint8_t>(leg.seq >> 8);
-            leg.header[3] = static_cast<std::uint8_t>(leg.seq);
-            ++leg.seq;
-            iovec* iov = b.sendIov + 2 * n;
-            iov[0] = {leg.header, sizeof leg.header};
-            iov[1] = {const_cast<std::uint8_t*>(payload), len};
-            msghdr& h = b.send[n].msg_hdr;
-            h = msghdr{};
-            h.msg_name = &leg.remote;
-            h.msg_namelen = sizeof leg.remote;
-            h.msg_iov = iov;
-            h.msg_iovlen = 2;
-            ++n;
-            if (copies > 1) flush();  // the header is shared by the copies
-            if (c == 0) leg.header[1] &= 0x7F;  // redundant end packets carry no marker
-        }
-    }
-    if (n > 0) flush();
-}
-
-void IvrRtp::onReadable() {
-    Batch& b = *batch_;
-    for (int round = 0; round < 64; ++round) {
-        for (std::size_t i = 0; i < kRecvBatch; ++i) {
-            b.recvIov[i] = {b.data[i], kRecvBuf};
-            msghdr& h = b.recv[i].msg_hdr;
-            h = msghdr{};
-            h.msg_name = &b.from[i];
-            h.msg_namelen = sizeof b.from[i];
-            h.msg_iov = &b.recvIov[i];
-            h.msg_iovlen = 1;
-            h.msg_control = b.control[i];
-            h.msg_controllen = sizeof b.control[i];
-        }
-        const int r = ::recvmmsg(fd_.get(), b.recv, kRecvBatch, MSG_DONTWAIT, nullptr);
-        if (r <= 0) return;
-        for (int i = 0; i < r; ++i) {
-            msghdr& h = b.recv[i].msg_hdr;
-            std::int64_t arrival = 0;
-            for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
-                if (c->cmsg_level != SOL_SOCKET) continue;
-                if (c->cmsg_type == SCM_TIMESTAMPNS) {
-                    timespec ts;
-                    std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
-                    arrival = timespecNs(ts);
-                } else if (c->cmsg_type == SO_RXQ_OVFL) {
-                    std::uint32_t drops = 0;
-                    std::memcpy(&drops, CMSG_DATA(c), sizeof drops);
-                    drops_ = drops;
-                }
-            }
-            if (arrival == 0) arrival = realtimeNs();
-            onPacket(b.data[i], std::min<std::size_t>(b.recv[i].msg_len, kRecvBuf),
-                     ntohs(b.from[i].sin_port), arrival);
-        }
-        if (static_cast<std::size_t>(r) < kRecvBatch) return;
-    }
-}
-
-void IvrRtp::onPacket(const std::uint8_t* data, std::size_t len, std::uint16_t fromPort,
-                      std::int64_t arrivalNs) {
-    if (len < 12 || (data[0] >> 6) != 2) return;
-    const std::int32_t index = legByPort_[fromPort];
-    if (index < 0) return;
-    Leg& leg = legs_[static_cast<std::size_t>(index)];
-    std::size_t offset = 12 + 4u * (data[0] & 0x0F);
-    if ((data[0] & 0x10) && len >= offset + 4)
-        offset += 4 + 4u * ((static_cast<std::size_t>(data[offset + 2]) << 8) | data[offset + 3]);
-    const std::uint16_t seq = static_cast<std::uint16_t>((data[2] << 8) | data[3]);
-    const std::uint32_t ts = (static_cast<std::uint32_t>(data[4]) << 24) |
-                             (static_cast<std::uint32_t>(data[5]) << 16) |
-                             (static_cast<std::uint32_t>(data[6]) << 8) | data[7];
-    if (!leg.started) {
-        leg.started = true;
-    } else {
-        const auto ahead = static_cast<std::int16_t>(seq - leg.highSeq);
-        if (ahead <= 0) {
-            if (measuring_) ++lateOrDup_;
-            return;
-        }
-        if (measuring_) {
-            if (ahead == 1) {
-                if (ts - leg.lastTs != kFrame) ++tsJumps_;
-                interval_.add(std::llabs(arrivalNs - leg.lastNs - kFrameNs) / 1000);
-            } else {
-                lost_ += static_cast<std::uint64_t>(ahead - 1);
-            }
-        }
-    }
-    leg.highSeq = seq;
-    leg.lastNs = arrivalNs;
-    leg.lastTs = ts;
-    if (!measuring_) return;
-    ++received_;
-    ++leg.rxInWindow;
-    if (!leg.checkPrompt || (data[1] & 0x7F) != kPcmu || len < offset + kFrame) return;
+void IvrRtp::onMedia(std::size_t index, const std::uint8_t* data, std::size_t len,
+                     std::size_t offset, std::int64_t) {
+    if (!engine_->measuring()) return;
+    const Leg& leg = legs_[index];
+    if (!leg.checkPrompt || (data[1] & 0x7F) != kPcmu || len < offset + kRtpFrameBytes) return;
     ++promptFrames_;
-    std::int16_t pcm[kFrame];
-    for (std::size_t i = 0; i < kFrame; ++i) pcm[i] = ms::rtp::ulawToLinear(data[offset + i]);
     bool heard = false;
     for (double coeff : promptCoeffs_) {
-        if (toneAmplitude(pcm, kFrame, coeff) >= config_.promptMinAmplitude) {
+        if (ulawToneAmplitude(data + offset, kRtpFrameBytes, coeff) >= config_.promptMinAmplitude) {
             heard = true;
             break;
         }
@@ -441,46 +143,15 @@ void IvrRtp::onPacket(const std::uint8_t* data, std::size_t len, std::uint16_t f
 }
 
 void IvrRtp::beginMeasure() {
-    measuring_ = true;
-    measureStartNs_ = realtimeNs();
-    received_ = lost_ = lateOrDup_ = tsJumps_ = 0;
-    sent_ = sendErrors_ = lateSlots_ = 0;
+    engine_->beginMeasure();
     promptFrames_ = promptGaps_ = 0;
-    dropsAtStart_ = drops_;
-    interval_.clear();
-    for (Leg& leg : legs_) leg.rxInWindow = 0;
-}
-
-void IvrRtp::endMeasure() {
-    measuring_ = false;
-    measureEndNs_ = realtimeNs();
 }
 
 IvrRtpReport IvrRtp::report() const {
     IvrRtpReport r;
-    r.legs = legs_.size();
-    r.received = received_;
-    r.lost = lost_;
-    r.lateOrDup = lateOrDup_;
-    r.socketDrops = drops_ - dropsAtStart_;
-    const auto due = static_cast<std::uint64_t>((measureEndNs_ - measureStartNs_) / kFrameNs);
-    for (const Leg& leg : legs_) {
-        if (!leg.haveRemote) continue;
-        r.silentStreams += leg.rxInWindow == 0 ? 1 : 0;
-        r.due += due;
-        if (leg.rxInWindow + 1 < due) {
-            ++r.shortStreams;
-            r.shortfall += due - leg.rxInWindow;
-        }
-    }
-    r.tsJumps = tsJumps_;
-    r.sent = sent_;
-    r.sendErrors = sendErrors_;
-    r.lateSlots = lateSlots_;
+    static_cast<RtpStreamReport&>(r) = engine_->report();
     r.promptFrames = promptFrames_;
     r.promptGaps = promptGaps_;
-    r.networkMicros = networkNs_ / 1000;
-    r.interval = &interval_;
     return r;
 }
 

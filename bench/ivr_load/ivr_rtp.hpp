@@ -21,9 +21,11 @@
 // (SO_RXQ_OVFL); and on legs added with checkPrompt, whether each frame holds one of the
 // prompt's tones (Goertzel): frames that do not are counted as prompt gaps.
 //
+// The socket, pacing, receive stamps and per-stream figures are the shared RtpEngine's
+// (bench/common/rtp_engine.hpp); IvrRtp chooses the payloads (tone, silence, RFC 4733
+// events) and checks the prompt.
+//
 // Contract: loop thread only; addLeg() before start(); no allocation on the packet path.
-
-#include <netinet/in.h>
 
 #include <cstdint>
 #include <functional>
@@ -31,7 +33,8 @@
 #include <string>
 #include <vector>
 
-#include "bench/mix_load/histogram.hpp"
+#include "bench/common/histogram.hpp"
+#include "bench/common/rtp_engine.hpp"
 #include "common/event_loop.hpp"
 #include "common/net.hpp"
 #include "common/result.hpp"
@@ -50,40 +53,26 @@ struct IvrRtpConfig {
     int socketBufferBytes = 16 << 20;
 };
 
-struct IvrRtpReport {
-    std::uint64_t legs = 0;
-    std::uint64_t received = 0;
-    std::uint64_t lost = 0;
-    std::uint64_t lateOrDup = 0;
-    std::uint64_t socketDrops = 0;
-    std::uint64_t silentStreams = 0;
-    std::uint64_t due = 0;
-    std::uint64_t shortStreams = 0;
-    std::uint64_t shortfall = 0;
-    std::uint64_t tsJumps = 0;
-    std::uint64_t sent = 0;
-    std::uint64_t sendErrors = 0;
-    std::uint64_t lateSlots = 0;
+// The engine's stream figures plus the prompt check's.
+struct IvrRtpReport : RtpStreamReport {
     std::uint64_t promptFrames = 0;  // frames checked on checkPrompt legs
     std::uint64_t promptGaps = 0;    // of those, frames without any prompt tone
-    std::int64_t networkMicros = 0;  // loopback one-way time (for the digit latencies)
-    const Histogram* interval = nullptr;
 };
 
-class IvrRtp {
+class IvrRtp final : private RtpEngine::Media {
   public:
     using DigitsSent = std::function<void(std::vector<std::int64_t> endSentNs)>;
 
     static common::Result<std::unique_ptr<IvrRtp>> create(common::EventLoop& loop,
                                                           IvrRtpConfig config);
-    ~IvrRtp();
+    ~IvrRtp() override;
     IvrRtp(const IvrRtp&) = delete;
     IvrRtp& operator=(const IvrRtp&) = delete;
 
-    std::uint16_t port() const { return port_; }
+    std::uint16_t port() const { return engine_->port(); }
     std::size_t addLeg(bool checkPrompt);
-    void setRemote(std::size_t leg, const common::SocketAddress& ms);
-    common::Status start();
+    void setRemote(std::size_t leg, const common::SocketAddress& ms) { engine_->setRemote(leg, ms); }
+    common::Status start() { return engine_->start(); }
 
     void setTalking(bool on) { talking_ = on; }
     std::uint64_t toneFrames(std::size_t leg) const;
@@ -91,54 +80,25 @@ class IvrRtp {
     bool sendDigits(std::size_t leg, const std::string& digits, DigitsSent done);
 
     void beginMeasure();
-    void endMeasure();
+    void endMeasure() { engine_->endMeasure(); }
     IvrRtpReport report() const;
 
   private:
     struct Leg;
-    struct Batch;
-    IvrRtp(common::EventLoop& loop, IvrRtpConfig config);
-    void onTimer();
-    void sendSlot(int slot);
-    // Fills the 12-byte header and picks the payload for this leg's next packet; returns
-    // how many packets to send (1, or 3 for a digit's end).
-    int nextPacket(Leg& leg, std::int64_t now, const std::uint8_t*& payload, std::size_t& len);
-    void onReadable();
-    void onPacket(const std::uint8_t* data, std::size_t len, std::uint16_t fromPort,
-                  std::int64_t arrivalNs);
-    void measureNetwork();
+    explicit IvrRtp(IvrRtpConfig config);
+    void nextPacket(std::size_t leg, const RtpSendTime& when, RtpOut& out) override;
+    void onMedia(std::size_t leg, const std::uint8_t* data, std::size_t len, std::size_t offset,
+                 std::int64_t arrivalNs) override;
 
-    common::EventLoop& loop_;
     IvrRtpConfig config_;
-    common::Fd fd_;
-    common::Fd timerFd_;
-    std::uint16_t port_ = 0;
+    std::unique_ptr<RtpEngine> engine_;
     std::vector<Leg> legs_;
-    std::vector<std::vector<std::size_t>> slotLegs_;
-    std::vector<std::int32_t> legByPort_;
     std::vector<std::uint8_t> tonePayload_;
     std::vector<std::uint8_t> silencePayload_;
     std::vector<double> promptCoeffs_;
-    std::unique_ptr<Batch> batch_;
-    int slotCursor_ = 0;
     bool talking_ = true;
-    bool measuring_ = false;
-    std::int64_t networkNs_ = 0;
-    std::int64_t measureStartNs_ = 0;
-    std::int64_t measureEndNs_ = 0;
-
-    std::uint64_t sent_ = 0;
-    std::uint64_t sendErrors_ = 0;
-    std::uint64_t lateSlots_ = 0;
-    std::uint64_t received_ = 0;
-    std::uint64_t lost_ = 0;
-    std::uint64_t lateOrDup_ = 0;
-    std::uint64_t tsJumps_ = 0;
-    std::uint64_t dropsAtStart_ = 0;
-    std::uint64_t drops_ = 0;
     std::uint64_t promptFrames_ = 0;
     std::uint64_t promptGaps_ = 0;
-    Histogram interval_;
 };
 
 }  // namespace parley::bench

@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -12,11 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "as/msclient/media_server_client.hpp"
-#include "as/sip/sip_control_signalling.hpp"
 #include "bench/ivr_load/ivr_legs.hpp"
 #include "bench/ivr_load/wav_files.hpp"
-#include "bench/mix_load/histogram.hpp"
+#include "bench/common/histogram.hpp"
 #include "common/event_loop.hpp"
 #include "proto/sip/sip_stack.hpp"
 
@@ -24,7 +21,6 @@ namespace parley::bench {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
 const std::vector<double> kPromptTones{500, 650, 900, 1100};
@@ -35,16 +31,6 @@ constexpr double kCallerAmplitude = 3000;
 const std::string kDigits = "1234";
 const std::string kIvrOpen = "<mscivr version=\"1.0\" xmlns=\"urn:ietf:params:xml:ns:msc-ivr\">";
 const std::string kIvrClose = "</mscivr>";
-
-std::int64_t realtimeNs() {
-    timespec ts{};
-    ::clock_gettime(CLOCK_REALTIME, &ts);
-    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-common::Duration seconds(double s) {
-    return std::chrono::duration_cast<common::Duration>(std::chrono::duration<double>(s));
-}
 
 // --- msc-ivr events, read with regular expressions (the generator checks what is on the wire)
 
@@ -147,15 +133,8 @@ IvrStepResult runIvrStep(const IvrOptions& opt, std::size_t legCount) {
     res.legs = legCount;
     const bool dialogs = opt.mode == IvrMode::Dialogs;
 
-    std::vector<std::string> msArgs{"--sip-listen", "127.0.0.1:0", "--cfw-listen", "127.0.0.1:0",
-                                    "--http-listen", "127.0.0.1:0", "--rtp-ports", "20000-39999",
-                                    "--media-workers", std::to_string(opt.mediaWorkers),
-                                    "--log-level", opt.msLogLevel};
-    if (opt.mediaPriority > 0) {
-        msArgs.push_back("--media-priority");
-        msArgs.push_back(std::to_string(opt.mediaPriority));
-    }
-    MsProcess ms(opt.msBin, msArgs, opt.msCpu, opt.rtPriority);
+    MsProcess ms(opt.msBin, msArguments(opt.mediaWorkers, opt.msLogLevel, opt.mediaPriority),
+                 opt.msCpu, opt.rtPriority);
     auto ports = ms.waitReady(std::chrono::seconds(20));
     if (!ports) {
         res.why = "parley-ms did not start: " + ms.log();
@@ -175,20 +154,13 @@ IvrStepResult runIvrStep(const IvrOptions& opt, std::size_t legCount) {
     std::fflush(stdout);
 
     common::EventLoop loop;
-    as::AsSipHandler sipHandler;
-    proto::sip::SipConfig sipConfig;
-    sipConfig.listen = "127.0.0.1:0";
-    sipConfig.user = "bench";
-    sipConfig.shutdownTimeout = std::chrono::milliseconds(500);
-    auto stack = proto::sip::SipStack::create(loop, sipConfig, sipHandler);
-    if (!stack) {
-        res.why = "SIP stack: " + stack.error().message;
+    auto channel = ControlChannel::create(loop, ports->sip);
+    if (!channel) {
+        res.why = "SIP stack: " + channel.error().message;
         return res;
     }
-    as::SipControlSignalling signalling(**stack);
-    as::MediaServerClientOptions mo;
-    mo.uri = "sip:ms@127.0.0.1:" + std::to_string(ports->sip);
-    as::MediaServerClient client(loop, signalling, mo);
+    proto::sip::SipStack& stack = (*channel)->stack();
+    as::MediaServerClient& client = (*channel)->client();
 
     IvrRtpConfig rc;
     rc.slots = opt.slots;
@@ -202,7 +174,7 @@ IvrStepResult runIvrStep(const IvrOptions& opt, std::size_t legCount) {
         res.why = "RTP socket: " + rtp.error().message;
         return res;
     }
-    IvrLegs legs(**stack, client, **rtp, ports->sip, opt.window);
+    IvrLegs legs(stack, client, **rtp, ports->sip, opt.window);
 
     // Digit legs: spread over the range, excluded from the prompt check (barge-in stops it).
     std::vector<DigitLeg> digitLegs;
@@ -278,28 +250,17 @@ IvrStepResult runIvrStep(const IvrOptions& opt, std::size_t legCount) {
         }
     });
 
-    const auto started = Clock::now();
-    Clock::time_point setupStart;
-    CpuReading cpu0;
-    double gen0 = 0, core0 = 0;
+    WindowMeter meter(ms, opt.msCpu, ports->http);
     bool stopping = false;
     auto finish = [&](const std::string& why) {
         if (stopping) return;
         stopping = true;
         res.why = why;
-        (*stack)->stop();
+        stack.stop();
     };
     auto readEnd = [&] {
         (*rtp)->endMeasure();
-        const CpuReading cpu1 = ms.cpu();
-        res.io1 = ms.io();
-        res.msCpu = cpu1.utimeStimeSeconds - cpu0.utimeStimeSeconds;
-        res.msRun = cpu1.runSeconds - cpu0.runSeconds;
-        res.genCpu = selfCpuSeconds() - gen0;
-        res.msCoreBusy = opt.msCpu >= 0 ? cpuBusySeconds(opt.msCpu) - core0 : 0;
-        res.load = loadAverage();
-        res.rssLoaded = ms.rssKiB();
-        res.after = readMetrics(ports->http);
+        meter.end(res, &res.io1);
     };
     std::function<void()> measureEnd = [&] {
         if (dialogs) {
@@ -331,21 +292,17 @@ IvrStepResult runIvrStep(const IvrOptions& opt, std::size_t legCount) {
         });
     };
     std::function<void()> measureBegin = [&] {
-        res.before = readMetrics(ports->http);
-        cpu0 = ms.cpu();
-        res.io0 = ms.io();
-        gen0 = selfCpuSeconds();
-        core0 = opt.msCpu >= 0 ? cpuBusySeconds(opt.msCpu) : 0;
+        meter.begin(res, &res.io0);
         (*rtp)->beginMeasure();
         if (!dialogs) (*rtp)->setTalking(true);
         res.window = opt.seconds;
-        loop.addTimer(seconds(opt.seconds), measureEnd);
+        loop.addTimer(secondsOf(opt.seconds), measureEnd);
         // Digit legs one after another over the window, done 2 s before its end.
         const double span = std::max(0.5, opt.seconds - 2.5);
         for (std::size_t k = 0; k < digitLegs.size(); ++k) {
             const double at = 0.25 + span * static_cast<double>(k) /
                                          static_cast<double>(digitLegs.size());
-            loop.addTimer(seconds(at), [&, k] {
+            loop.addTimer(secondsOf(at), [&, k] {
                 DigitLeg& dl = digitLegs[k];
                 const bool queued = (*rtp)->sendDigits(
                     dl.leg, kDigits, [&dl](std::vector<std::int64_t> ends) { dl.endSent = std::move(ends); });
@@ -354,49 +311,25 @@ IvrStepResult runIvrStep(const IvrOptions& opt, std::size_t legCount) {
             });
         }
     };
-    std::function<void()> waitUp;
-    waitUp = [&] {
-        if (!client.isUp()) {
-            if (Clock::now() - started > std::chrono::seconds(15))
-                return finish("control channel did not come up: " + client.status().lastError);
-            loop.addTimer(std::chrono::milliseconds(10), waitUp);
-            return;
-        }
-        res.rssBase = ms.rssKiB();
-        setupStart = Clock::now();
-        const auto setupDeadline = loop.addTimer(seconds(opt.setupTimeout),
-                                                 [&] {
-                                                     finish("set-up did not finish in time (" +
-                                                            std::to_string(legs.dialogsStarted()) +
-                                                            " dialogs started)");
-                                                 });
-        legs.start(body, [&, setupDeadline](bool ok, const std::string& why) {
-            if (stopping) return;
-            loop.cancelTimer(setupDeadline);
-            res.setupSeconds = std::chrono::duration<double>(Clock::now() - setupStart).count();
-            if (!ok)
-                return finish("set-up failed (" + std::to_string(legs.failures()) +
-                              " failures): " + why);
-            loop.addTimer(seconds(opt.warmup), measureBegin);
-        });
-    };
-    client.start();
-    loop.post(waitUp);
-    (*stack)->run();
+    StepStarter starter(loop, client, ms, res, opt.setupTimeout, opt.warmup, stopping,
+                        {[&](StepStarter::Done done) { legs.start(body, std::move(done)); },
+                         [&] {
+                             return "set-up did not finish in time (" +
+                                    std::to_string(legs.dialogsStarted()) + " dialogs started)";
+                         },
+                         [&] { return legs.failures(); }, finish, measureBegin});
+    starter.start();
+    stack.run();
 
     client.stop();
-    (*stack)->shutdown();
+    stack.shutdown();
     const std::string log = ms.log();
     ms.stop();
 
     const IvrRtpReport r = (*rtp)->report();
     res.rtp = r;
     res.rtp.interval = nullptr;
-    res.intervals = r.interval->count();
-    res.p50 = r.interval->percentile(50);
-    res.p99 = r.interval->percentile(99);
-    res.p999 = r.interval->percentile(99.9);
-    res.max = r.interval->max();
+    res.setIntervals(*r.interval);
     res.overflowLines = countLines(log, "overflow") + countLines(log, "fell behind");
 
     if (dialogs) {

@@ -11,47 +11,29 @@
 #include <vector>
 
 #include "bench/ivr_load/ivr_rtp.hpp"
-#include "bench/mix_load/ms_process.hpp"
-#include "bench/mix_load/ms_readings.hpp"
+#include "bench/common/ms_process.hpp"
+#include "bench/common/ms_readings.hpp"
+#include "bench/common/options.hpp"
+#include "bench/common/step_harness.hpp"
 
 namespace parley::bench {
 
 enum class IvrMode { Dialogs, Record };
 
 // What a run is asked for (bench_ivr_load's flags).
-struct IvrOptions {
+struct IvrOptions : GeneratorOptions {
     IvrMode mode = IvrMode::Dialogs;
     std::vector<std::size_t> legs;
-    double seconds = 10;
-    double warmup = 3;
-    double setupTimeout = 90;
     std::size_t digitLegs = 20;
     int promptRepeats = 8;
-    std::string msBin;
-    int msCpu = 1;
-    int cpu = 0;
-    int mediaWorkers = 1;
-    int slots = 10;
-    std::size_t window = 32;
-    int rtPriority = 0;
-    int mediaPriority = 0;
-    std::string msLogLevel = "notice";
 };
 
 // What one step measured; pass() applies the mode's criteria.
-struct IvrStepResult {
+struct IvrStepResult : StepMeasures {
     std::size_t legs = 0;
     bool ok = false;  // the step ran (not: passed)
     std::string why;
-    double setupSeconds = 0;
-    double window = 0;
     IvrRtpReport rtp;
-    std::uint64_t intervals = 0;
-    std::int64_t p50 = 0, p99 = 0, p999 = 0, max = 0;
-    double msCpu = 0, msRun = 0, genCpu = 0, msCoreBusy = 0;
-    std::string load;
-    long rssBase = 0, rssLoaded = 0;
-    MsMetrics before, after;
     // dialogs mode
     std::size_t digitLegs = 0, digitLegsOk = 0;
     std::int64_t notifyP50 = 0, notifyMax = 0, exitP50 = 0, exitMax = 0;  // us

@@ -38,32 +38,21 @@
 //                  [--cpu 0] [--media-workers 1] [--slots 10] [--window 32]
 //                  [--setup-timeout 90] [--rt-priority N] [--media-priority N]
 
-#include <sched.h>
-#include <signal.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "bench/common/options.hpp"
+#include "bench/common/step_harness.hpp"
 #include "bench/ivr_load/ivr_step.hpp"
-#include "bench/mix_load/ms_process.hpp"
-#include "common/log.hpp"
-
-#ifndef PARLEY_BUILD_TYPE
-#define PARLEY_BUILD_TYPE "unknown"
-#endif
 
 namespace {
 
 using namespace parley;
 using namespace parley::bench;
-namespace fs = std::filesystem;
 
 [[noreturn]] void usage(const std::string& why) {
     std::cerr << "bench_ivr_load: " << why
@@ -77,60 +66,27 @@ namespace fs = std::filesystem;
 
 IvrOptions parseArgs(int argc, char** argv) {
     IvrOptions o;
-    o.msBin = (fs::absolute(argv[0]).parent_path() / "parley-ms").string();
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        auto value = [&]() -> std::string {
-            if (i + 1 >= argc) usage("missing value for " + a);
-            return argv[++i];
-        };
-        try {
-            if (a == "--mode") {
-                const std::string m = value();
-                if (m == "dialogs")
-                    o.mode = IvrMode::Dialogs;
-                else if (m == "record")
-                    o.mode = IvrMode::Record;
-                else
-                    usage("unknown mode " + m);
-            } else if (a == "--legs") {
-                o.legs.clear();
-                std::stringstream ss(value());
-                std::string item;
-                while (std::getline(ss, item, ',')) o.legs.push_back(std::stoul(item));
-            } else if (a == "--seconds")
-                o.seconds = std::stod(value());
-            else if (a == "--warmup")
-                o.warmup = std::stod(value());
-            else if (a == "--setup-timeout")
-                o.setupTimeout = std::stod(value());
-            else if (a == "--digit-legs")
-                o.digitLegs = std::stoul(value());
-            else if (a == "--prompt-repeats")
-                o.promptRepeats = std::stoi(value());
-            else if (a == "--ms-bin")
-                o.msBin = value();
-            else if (a == "--ms-cpu")
-                o.msCpu = std::stoi(value());
-            else if (a == "--cpu")
-                o.cpu = std::stoi(value());
-            else if (a == "--media-workers")
-                o.mediaWorkers = std::stoi(value());
-            else if (a == "--slots")
-                o.slots = std::stoi(value());
-            else if (a == "--window")
-                o.window = std::stoul(value());
-            else if (a == "--rt-priority")
-                o.rtPriority = std::stoi(value());
-            else if (a == "--media-priority")
-                o.mediaPriority = std::stoi(value());
-            else if (a == "--ms-log-level")
-                o.msLogLevel = value();
+    o.msBin = siblingBinary(argv[0], "parley-ms");
+    ArgReader args(argc, argv, usage);
+    while (args.next()) {
+        const std::string& a = args.flag();
+        if (readGeneratorFlag(args, o)) continue;
+        if (a == "--mode") {
+            const std::string m = args.text();
+            if (m == "dialogs")
+                o.mode = IvrMode::Dialogs;
+            else if (m == "record")
+                o.mode = IvrMode::Record;
             else
-                usage("unknown option " + a);
-        } catch (const std::exception&) {
-            usage("bad value for " + a);
-        }
+                usage("unknown mode " + m);
+        } else if (a == "--legs")
+            o.legs = args.counts();
+        else if (a == "--digit-legs")
+            o.digitLegs = args.count();
+        else if (a == "--prompt-repeats")
+            o.promptRepeats = args.integer();
+        else
+            args.unknown();
     }
     if (o.legs.empty())
         o.legs = o.mode == IvrMode::Dialogs ? std::vector<std::size_t>{200, 400, 800, 1200, 1600, 2000}
@@ -138,8 +94,7 @@ IvrOptions parseArgs(int argc, char** argv) {
     if (o.seconds < 3 || o.seconds > 600 || o.warmup < 0 || o.warmup > 60 ||
         o.setupTimeout <= 0 || o.setupTimeout > 600)
         usage("durations out of range (--seconds 3..600)");
-    if (o.rtPriority < 0 || o.rtPriority > 99) usage("--rt-priority must be 0..99");
-    if (o.mediaPriority < 0 || o.mediaPriority > 99) usage("--media-priority must be 0..99");
+    checkPriorities(args, o);
     if (o.promptRepeats < 1 || o.promptRepeats > 100) usage("--prompt-repeats must be 1..100");
     if (o.window < 1 || o.window > 256) usage("--window must be 1..256");
     if (o.mode == IvrMode::Dialogs && o.window * static_cast<std::size_t>(o.promptRepeats) >= 512)
@@ -148,13 +103,6 @@ IvrOptions parseArgs(int argc, char** argv) {
     for (std::size_t n : o.legs)
         if (n < 1 || n > 5000) usage("legs must be 1..5000");
     return o;
-}
-
-void onDeadline(int) {
-    MsProcess::killNow();
-    static const char msg[] = "bench_ivr_load: deadline or signal: parley-ms killed\n";
-    (void)!::write(2, msg, sizeof msg - 1);
-    _exit(3);
 }
 
 void printStep(const IvrOptions& opt, const IvrStepResult& s) {
@@ -170,26 +118,8 @@ void printStep(const IvrOptions& opt, const IvrStepResult& s) {
     const double n = static_cast<double>(std::max<std::size_t>(s.legs, 1));
     const double pct = 100.0 * s.msCpu / s.window;
     std::printf("--- %zu %s (set-up %.1f s)\n", s.legs, unit, s.setupSeconds);
-    std::printf(
-        "interval |d-20ms| us over %llu intervals: p50 %lld  p99 %lld  p99.9 %lld  max %lld\n",
-        static_cast<unsigned long long>(s.intervals), static_cast<long long>(s.p50),
-        static_cast<long long>(s.p99), static_cast<long long>(s.p999),
-        static_cast<long long>(s.max));
-    std::printf(
-        "packets back %llu of %llu due, lost %llu, short streams %llu (%llu packets), timestamp "
-        "jumps %llu, late/dup %llu, silent streams %llu, our socket drops %llu; sent %llu "
-        "(errors %llu, late timer slots %llu)\n",
-        static_cast<unsigned long long>(s.rtp.received), static_cast<unsigned long long>(s.rtp.due),
-        static_cast<unsigned long long>(s.rtp.lost),
-        static_cast<unsigned long long>(s.rtp.shortStreams),
-        static_cast<unsigned long long>(s.rtp.shortfall),
-        static_cast<unsigned long long>(s.rtp.tsJumps),
-        static_cast<unsigned long long>(s.rtp.lateOrDup),
-        static_cast<unsigned long long>(s.rtp.silentStreams),
-        static_cast<unsigned long long>(s.rtp.socketDrops),
-        static_cast<unsigned long long>(s.rtp.sent),
-        static_cast<unsigned long long>(s.rtp.sendErrors),
-        static_cast<unsigned long long>(s.rtp.lateSlots));
+    printIntervals(s);
+    printStreams(s.rtp, "packets");
     if (dialogs) {
         std::printf("prompt: %llu frames checked, %llu without a prompt tone\n",
                     static_cast<unsigned long long>(s.rtp.promptFrames),
@@ -222,12 +152,7 @@ void printStep(const IvrOptions& opt, const IvrStepResult& s) {
     if (!s.firstUnexpected.empty())
         std::printf("  unexpected exits %zu, first: %s\n", s.unexpectedExits,
                     s.firstUnexpected.c_str());
-    std::printf(
-        "parley-ms CPU %.2f s of %.1f s = %.1f %% of a core (schedstat %.1f %%); generator "
-        "%.1f %%; other work on parley-ms's CPU %.1f %%; load average %s\n",
-        s.msCpu, s.window, pct, 100.0 * s.msRun / s.window, 100.0 * s.genCpu / s.window,
-        std::max(0.0, 100.0 * (s.msCoreBusy - s.msRun) / s.window), s.load.c_str());
-    std::printf("parley-ms RSS %ld KiB before, %ld KiB loaded\n", s.rssBase, s.rssLoaded);
+    printCost(s);
     std::printf(
         "parley-ms workers: ticks +%.0f, late wake-ups +%.0f, skipped ticks +%.0f, longest "
         "tick %.0f us, jitter overflow +%.0f, RFC 4733 digits %.0f\n",
@@ -247,7 +172,7 @@ void printStep(const IvrOptions& opt, const IvrStepResult& s) {
         dialogs ? 0 : s.legs, s.lengthOff, s.gapFiles, pct, 1e6 * s.msCpu / s.window / n,
         static_cast<double>(s.rssLoaded - s.rssBase) / n,
         static_cast<double>(s.io1.wchar - s.io0.wchar) / s.window / 1e6,
-        std::max(0.0, 100.0 * (s.msCoreBusy - s.msRun) / s.window), s.load.c_str(),
+        s.otherOnMsCpuPct(), s.load.c_str(),
         s.pass(opt.mode) ? "yes" : "no");
     std::fflush(stdout);
 }
@@ -256,33 +181,11 @@ void printStep(const IvrOptions& opt, const IvrStepResult& s) {
 
 int main(int argc, char** argv) {
     const IvrOptions opt = parseArgs(argc, argv);
-    common::setupLogging(common::LogLevel::Warning);
-    ::signal(SIGPIPE, SIG_IGN);
-    ::signal(SIGALRM, onDeadline);
-    ::signal(SIGINT, onDeadline);
-    ::signal(SIGTERM, onDeadline);
-    if (opt.cpu >= 0) {
-        cpu_set_t set;
-        CPU_ZERO(&set);
-        CPU_SET(opt.cpu, &set);
-        ::sched_setaffinity(0, sizeof set, &set);
-    }
-    if (opt.rtPriority > 0) {
-        sched_param sp{};
-        sp.sched_priority = opt.rtPriority;
-        if (::sched_setscheduler(0, SCHED_FIFO, &sp) != 0) std::perror("sched_setscheduler");
-    }
     const double perStep = 30 + opt.setupTimeout + opt.warmup + opt.seconds + 35;
-    ::alarm(static_cast<unsigned>(perStep * static_cast<double>(opt.legs.size())) + 10);
-
-    std::printf("command:");
-    for (int i = 0; i < argc; ++i) std::printf(" %s", argv[i]);
-    std::printf(
-        "\nbuild type %s; parley-ms %s on CPU %d, %d media worker(s); generator on CPU %d; "
-        "scheduling %s\n",
-        PARLEY_BUILD_TYPE, opt.msBin.c_str(), opt.msCpu, opt.mediaWorkers, opt.cpu,
-        opt.rtPriority > 0 ? ("SCHED_FIFO " + std::to_string(opt.rtPriority)).c_str() : "normal");
-    std::fflush(stdout);
+    setUpGenerator("bench_ivr_load", opt.cpu, opt.rtPriority,
+                   static_cast<unsigned>(perStep * static_cast<double>(opt.legs.size())) + 10);
+    printRunHeader(argc, argv, opt.msCpu, opt.cpu, opt.mediaWorkers, opt.rtPriority, opt.msBin,
+                   "");
 
     std::vector<IvrStepResult> results;
     for (std::size_t n : opt.legs) {
@@ -310,7 +213,7 @@ int main(int argc, char** argv) {
             continue;
         }
         const double n = static_cast<double>(s.legs);
-        const double other = std::max(0.0, 100.0 * (s.msCoreBusy - s.msRun) / s.window);
+        const double other = s.otherOnMsCpuPct();
         if (dialogs)
             std::printf(
                 "| %zu | %lld | %lld | %lld | %llu / %llu | %llu | %zu / %zu | %.1f / %.1f | "

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "bench/ivr_load/tone.hpp"
+#include "bench/common/tone.hpp"
 
 namespace parley::bench {
 

@@ -7,20 +7,21 @@
 // `window` in flight. The first leg of each conference is RtpLoad's probe, the others
 // are talkers with voices 0..8.
 //
+// The INVITEs and their answers are the shared MediaDialogs' (bench/common/media_dialogs.hpp).
+//
 // Contract: loop thread only; the loop, stack, client and load outlive it. done() is called
 // once: ok, or the first failure's reason (the remaining steps still run to completion).
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <string>
 #include <vector>
 
 #include "as/msclient/media_server_client.hpp"
+#include "bench/common/media_dialogs.hpp"
 #include "bench/mix_load/rtp_load.hpp"
 #include "common/event_loop.hpp"
-#include "proto/sip/sip_handler.hpp"
 #include "proto/sip/sip_stack.hpp"
 
 namespace parley::bench {
@@ -31,13 +32,12 @@ struct SetupPlan {
     std::size_t window = 32;
 };
 
-class ConferenceSetup final : private proto::sip::SipHandler {
+class ConferenceSetup final {
   public:
     using Done = std::function<void(bool ok, const std::string& why)>;
 
     ConferenceSetup(proto::sip::SipStack& stack, as::MediaServerClient& client, RtpLoad& load,
                     std::uint16_t msSipPort, SetupPlan plan);
-    ~ConferenceSetup() override = default;
 
     // Registers every leg with the RtpLoad (call before RtpLoad::start()).
     void addLegs();
@@ -52,8 +52,6 @@ class ConferenceSetup final : private proto::sip::SipHandler {
     struct LegState {
         std::size_t conference = 0;
         std::size_t loadLeg = 0;
-        proto::sip::DialogRef dialog;
-        bool answered = false;
     };
 
     void pump();
@@ -62,23 +60,16 @@ class ConferenceSetup final : private proto::sip::SipHandler {
     void join(std::size_t leg);
     void fail(const std::string& why);
     void finishOne();
+    void onAnswered(std::size_t leg, common::Result<common::SocketAddress> remote);
 
-    // SipHandler (media dialogs)
-    void onIncomingInvite(const proto::sip::DialogRef& d, const proto::sip::SipMessage&) override;
-    void onInviteResponse(const proto::sip::DialogRef& d, const proto::sip::SipMessage& m) override;
-    void onTerminated(const proto::sip::DialogRef& d, int status,
-                      const std::string& reason) override;
-
-    proto::sip::SipStack& stack_;
     as::MediaServerClient& client_;
     RtpLoad& load_;
-    std::uint16_t msSipPort_;
     SetupPlan plan_;
+    MediaDialogs dialogs_;
     Done done_;
 
     std::vector<std::string> conferenceIds_;
     std::vector<LegState> legs_;
-    std::map<const proto::sip::Dialog*, std::size_t> legByDialog_;
     std::size_t nextConference_ = 0;
     std::size_t nextLeg_ = 0;
     std::size_t inFlight_ = 0;

@@ -26,18 +26,19 @@
 //   does not hear the onset before the next one counts as missed.
 // - receive-buffer drops of our own socket (SO_RXQ_OVFL), so generator overload is visible.
 //
+// The socket, pacing, receive stamps and per-stream interval/loss figures are the shared
+// RtpEngine's (bench/common/rtp_engine.hpp); RtpLoad chooses the payloads and finds the
+// probe onsets.
+//
 // Contract: loop thread only; addLeg/setRemote before or after start(); no allocation on
 // the packet path once the legs are added (buffers are sized in start()).
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <cstdint>
 #include <memory>
-#include <string>
 #include <vector>
 
-#include "bench/mix_load/histogram.hpp"
+#include "bench/common/histogram.hpp"
+#include "bench/common/rtp_engine.hpp"
 #include "common/event_loop.hpp"
 #include "common/net.hpp"
 #include "common/result.hpp"
@@ -58,98 +59,67 @@ struct RtpLoadConfig {
     bool rxWakeups = false;
 };
 
-struct RtpLoadReport {
-    std::uint64_t legs = 0;
-    std::uint64_t received = 0;       // packets from parley-ms while measuring
-    std::uint64_t lost = 0;           // sequence gaps
-    std::uint64_t lateOrDup = 0;      // sequence at or behind the highest seen
-    std::uint64_t socketDrops = 0;    // our receive buffer overflowed (generator too slow)
-    std::uint64_t silentStreams = 0;  // legs that received nothing while measuring
-    std::uint64_t due = 0;            // packets a stream on time would have sent in the window
-    std::uint64_t shortStreams = 0;   // streams with fewer than due - 1 packets (ticks not sent)
-    std::uint64_t shortfall = 0;      // packets missing from those streams
-    std::uint64_t tsJumps = 0;        // consecutive sequence numbers whose timestamps skip
-    std::uint64_t sent = 0;
-    std::uint64_t sendErrors = 0;
-    std::uint64_t lateSlots = 0;  // timer expirations that found more than one slot due
-    std::uint64_t onsets = 0;     // listener x onset pairs due
+// The engine's stream figures plus the mixer-delay probe's.
+struct RtpLoadReport : RtpStreamReport {
+    std::uint64_t onsets = 0;  // listener x onset pairs due
     std::uint64_t missedOnsets = 0;
-    std::int64_t networkMicros = 0;       // loopback one-way time subtracted from delays
-    const Histogram* interval = nullptr;  // |interval - 20 ms|, us
-    const Histogram* delay = nullptr;     // onset send -> arrival at a listener - network, us
+    const Histogram* delay = nullptr;  // onset send -> arrival at a listener - network, us
 };
 
-class RtpLoad {
+class RtpLoad final : private RtpEngine::Media {
   public:
     enum class Role { Talker, Probe };
 
     static common::Result<std::unique_ptr<RtpLoad>> create(common::EventLoop& loop,
                                                            RtpLoadConfig config);
-    ~RtpLoad();
+    ~RtpLoad() override = default;
     RtpLoad(const RtpLoad&) = delete;
     RtpLoad& operator=(const RtpLoad&) = delete;
 
-    std::uint16_t port() const { return port_; }
+    std::uint16_t port() const { return engine_->port(); }
 
     // A leg of conference `conference` (dense indices from 0). Talkers get distinct tones
     // by `voice` (0..8). Returns the leg index.
     std::size_t addLeg(std::size_t conference, Role role, int voice);
     // Where parley-ms receives this leg's RTP (from the SDP answer); sending starts then.
-    void setRemote(std::size_t leg, const common::SocketAddress& ms);
+    void setRemote(std::size_t leg, const common::SocketAddress& ms) { engine_->setRemote(leg, ms); }
 
     // Starts the timer and the receive watch; measures the loopback one-way time first.
-    common::Status start();
+    common::Status start() { return engine_->start(); }
     void beginMeasure();
     void endMeasure();
     RtpLoadReport report() const;
 
   private:
-    struct Leg;
-    struct Conference;
-    RtpLoad(common::EventLoop& loop, RtpLoadConfig config);
-    void onTimer();
-    void sendSlot(int slot);
-    void onReadable();
-    void onPacket(const std::uint8_t* data, std::size_t len, std::uint16_t fromPort,
-                  std::int64_t arrivalNs);
-    void measureNetwork();
+    struct Leg {
+        std::size_t conference = 0;
+        Role role = Role::Talker;
+        int voice = 0;
+        bool heardOnset = false;
+    };
+    struct Conference {
+        std::vector<std::size_t> listeners;
+        std::uint64_t phase = 0;
+        std::int64_t onsetNs = 0;
+        bool waiting = false;
+        bool counted = false;  // the onset fell inside the measuring window
+        std::size_t heard = 0;
+    };
+    explicit RtpLoad(RtpLoadConfig config);
+    void nextPacket(std::size_t leg, const RtpSendTime& when, RtpOut& out) override;
+    void onMedia(std::size_t leg, const std::uint8_t* data, std::size_t len, std::size_t offset,
+                 std::int64_t arrivalNs) override;
 
-    common::EventLoop& loop_;
     RtpLoadConfig config_;
-    common::Fd fd_;
-    common::Fd timerFd_;
-    std::uint16_t port_ = 0;
+    std::unique_ptr<RtpEngine> engine_;
     std::vector<Leg> legs_;
     std::vector<Conference> conferences_;
-    std::vector<std::vector<std::size_t>> slotLegs_;  // probes first in each slot
-    std::vector<std::int32_t> legByPort_;
     std::vector<std::vector<std::uint8_t>> voices_;  // one 160-byte payload per voice
     std::vector<std::uint8_t> probePayload_;
     std::vector<std::uint8_t> silencePayload_;
-    double probeCoeff_ = 0;    // Goertzel coefficient of the probe frequency
-    std::uint64_t frame_ = 0;  // 20 ms periods since start
-    int slotCursor_ = 0;
-    bool measuring_ = false;
-    std::int64_t networkNs_ = 0;
-    std::int64_t measureStartNs_ = 0;
-    std::int64_t measureEndNs_ = 0;
-    std::uint64_t tsJumps_ = 0;
-
-    // scratch for sendmmsg / recvmmsg
-    struct Batch;
-    std::unique_ptr<Batch> batch_;
-
-    std::uint64_t sent_ = 0;
-    std::uint64_t sendErrors_ = 0;
-    std::uint64_t lateSlots_ = 0;
-    std::uint64_t received_ = 0;
-    std::uint64_t lost_ = 0;
-    std::uint64_t lateOrDup_ = 0;
-    std::uint64_t dropsAtStart_ = 0;
-    std::uint64_t drops_ = 0;
+    double probeCoeff_ = 0;  // Goertzel coefficient of the probe frequency
     std::uint64_t onsets_ = 0;
     std::uint64_t missed_ = 0;
-    Histogram interval_;
     Histogram delay_;
 };
 

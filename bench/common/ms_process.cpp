@@ -1,4 +1,4 @@
-#include "bench/mix_load/ms_process.hpp"
+#include "bench/common/ms_process.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -32,6 +32,19 @@ std::string readWhole(const std::string& path) {
 
 }  // namespace
 
+bool pinAndPrioritise(int cpu, int rtPriority) {
+    if (cpu >= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+        ::sched_setaffinity(0, sizeof set, &set);
+    }
+    if (rtPriority <= 0) return true;
+    sched_param sp{};
+    sp.sched_priority = rtPriority;
+    return ::sched_setscheduler(0, SCHED_FIFO, &sp) == 0;
+}
+
 MsProcess::MsProcess(const std::string& binary, const std::vector<std::string>& args, int cpu,
                      int rtPriority) {
     char dir[] = "/tmp/parley-mixload-XXXXXX";
@@ -53,17 +66,7 @@ MsProcess::MsProcess(const std::string& binary, const std::vector<std::string>& 
     if (pid_ == 0) {
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (::getppid() != parent) _exit(126);
-        if (cpu >= 0) {
-            cpu_set_t set;
-            CPU_ZERO(&set);
-            CPU_SET(cpu, &set);
-            ::sched_setaffinity(0, sizeof set, &set);
-        }
-        if (rtPriority > 0) {
-            sched_param sp{};
-            sp.sched_priority = rtPriority;
-            ::sched_setscheduler(0, SCHED_FIFO, &sp);
-        }
+        (void)pinAndPrioritise(cpu, rtPriority);
         rlimit nofile{};
         if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
             nofile.rlim_cur = nofile.rlim_max;

@@ -17,6 +17,11 @@
 
 namespace parley::bench {
 
+// Pins the calling process to `cpu` (< 0: not pinned) and, with rtPriority > 0, makes it
+// SCHED_FIFO at that priority (as `taskset -c` and `chrt -f`). False when the scheduling
+// class could not be set (errno tells why). Only system calls: safe in a forked child.
+bool pinAndPrioritise(int cpu, int rtPriority);
+
 struct MsPorts {
     std::uint16_t sip = 0;
     std::uint16_t cfw = 0;

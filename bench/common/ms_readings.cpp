@@ -1,4 +1,4 @@
-#include "bench/mix_load/ms_readings.hpp"
+#include "bench/common/ms_readings.hpp"
 
 #include <netinet/in.h>
 #include <sys/resource.h>
