@@ -10,6 +10,7 @@
 #   MEDIA_PRIORITY=60 RT_PRIORITY=50 bench/run_ivr_load.sh   # parley-ms media threads above its control thread
 #   MS_BIN=/path/to/other/parley-ms   measures another build with the same generator
 #   NO_BUILD=1                        uses the binaries already in BUILD_DIR
+#   MS_LOG_LEVEL=debug (default) makes parley-ms log its worker's wake-up lateness, printed per step
 set -euo pipefail
 
 source "$(dirname "$0")/lib.sh"
@@ -23,7 +24,7 @@ if [[ -z "${NO_BUILD:-}" ]]; then bench_build; fi
 bench_machine
 
 common=(--seconds "$seconds" --setup-timeout 40 --ms-cpu 1 --cpu 0 --media-workers 1 --rt-priority "$rt"
-        --media-priority "$mp" --ms-bin "$ms_bin")
+        --media-priority "$mp" --ms-bin "$ms_bin" --ms-log-level "${MS_LOG_LEVEL:-debug}")
 
 echo "== dialogs: prompt (a 20 s WAV of 1 s tones, listed 8 times) + collect per leg, $digit_legs legs send RFC 4733 1234"
 # A step that fails makes the generator exit 1: the recordings still run.

@@ -154,6 +154,15 @@ void WindowMeter::end(StepMeasures& out, IoReading* io) {
     out.load = loadAverage();
     out.rssLoaded = ms_.rssKiB();
     out.after = readMetrics(httpPort_);
+    // The media worker logs its load every 10 s at debug level: the last such line.
+    const std::string log = ms_.log();
+    const auto at = log.rfind("jitter delay mean");
+    if (at != std::string::npos) {
+        const auto begin = log.rfind('\n', at);
+        const auto stop = log.find('\n', at);
+        out.workerLog = log.substr(begin == std::string::npos ? 0 : begin + 1,
+                                   stop == std::string::npos ? std::string::npos : stop - begin - 1);
+    }
 }
 
 void printIntervals(const StepMeasures& s) {

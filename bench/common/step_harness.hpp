@@ -81,6 +81,9 @@ struct StepMeasures {
     std::string load;       // 1-minute load average at the end of the window
     long rssBase = 0, rssLoaded = 0;
     MsMetrics before, after;
+    // The media worker's last load line (wake-up lateness, read and tick maxima, jitter
+    // delay over its last 10 s), when parley-ms runs with --ms-log-level debug.
+    std::string workerLog;
 
     void setIntervals(const Histogram& h);
     double msCpuPct() const { return 100.0 * msCpu / window; }

@@ -159,6 +159,7 @@ void printStep(const IvrOptions& opt, const IvrStepResult& s) {
         s.after.ticks - s.before.ticks, s.after.lateWakeups - s.before.lateWakeups,
         s.after.skippedTicks - s.before.skippedTicks, s.after.maxTickMicros,
         s.after.jitterOverflow - s.before.jitterOverflow, s.after.digits);
+    if (!s.workerLog.empty()) std::printf("parley-ms log: %s\n", s.workerLog.c_str());
     std::printf(
         "RESULT mode=%s legs=%zu p50_us=%lld p99_us=%lld max_us=%lld lost=%llu short=%llu "
         "prompt_gaps=%llu digit_legs_ok=%zu/%zu files_ok=%zu/%zu length_off=%zu gap_files=%zu "

@@ -115,16 +115,6 @@ Options parseArgs(int argc, char** argv) {
     return o;
 }
 
-// The media worker logs its legs' jitter delay every 10 s at debug level: the last such line.
-std::string lastWorkerLoadLine(const std::string& log) {
-    const auto at = log.rfind("jitter delay mean");
-    if (at == std::string::npos) return {};
-    const auto begin = log.rfind('\n', at);
-    const auto end = log.find('\n', at);
-    return log.substr(begin == std::string::npos ? 0 : begin + 1,
-                      end == std::string::npos ? std::string::npos : end - begin - 1);
-}
-
 struct StepResult : StepMeasures {
     std::size_t participants = 0;
     std::size_t conferences = 0;
@@ -133,7 +123,6 @@ struct StepResult : StepMeasures {
     RtpLoadReport rtp;
     std::uint64_t delays = 0;
     std::int64_t d50 = 0, d99 = 0, dmax = 0;
-    std::string workerLog;  // the worker's last load line (jitter delay), --ms-log-level debug
     bool pass() const {
         return ok && p99 < 2000 && rtp.lost == 0 && rtp.silentStreams == 0 && rtp.shortStreams == 0;
     }
@@ -196,7 +185,6 @@ StepResult runStep(const Options& opt, std::size_t participants) {
     std::function<void()> measureEnd = [&] {
         (*load)->endMeasure();
         meter.end(res);
-        res.workerLog = lastWorkerLoadLine(ms.log());
         res.ok = ms.running();
         finish(res.ok ? "" : "parley-ms died");
     };
