@@ -13,6 +13,9 @@
 // - Audio is cut into blocks of kBlockSamples (102 samples, 12.75 ms) independent of frame
 //   boundaries, and each block is measured with Goertzel filters at the 8 DTMF frequencies
 //   (697 770 852 941 Hz rows, 1209 1336 1477 1633 Hz columns) plus the block's total energy.
+//   While no key is held, a block too quiet to hold a tone at the minimum level skips the
+//   filters, and the column filters run only when a row tone stands out (both blocks show
+//   no key either way).
 // - A block "shows" a key when: the strongest row and the strongest column tone are each at
 //   least kMinToneDbm0 (-32 dBm0, so -30 dBm0 tones are accepted with margin; the Q.24
 //   minimum of administrations lies between -25 and -30 dBm0); the twist (column level
