@@ -109,7 +109,7 @@ void FakeMs::tick() {
     tickTimer_ = 0;
     auto now = Clock::now();
     for (auto& c : conns_) {
-        if (!c->dead) c->channel.onTick(now);
+        if (!c->dead && !c->frozen) c->channel.onTick(now);  // a frozen MS is hung: no timers either
     }
     tickTimer_ = loop_.addTimer(5ms, [this] { tick(); });
 }
