@@ -7,6 +7,8 @@
 #                                        scheduling measures the neighbours, docs/benchmarks.md)
 #                                        and mp (MEDIA_PRIORITY, default 0; > 0: parley-ms
 #                                        --media-priority, media threads above its control thread)
+#                                        and extra (generator flags: --ms-keep-awake when
+#                                        KEEP_AWAKE=1, parley-ms --media-keep-awake on)
 #   bench_build                          configures BUILD_DIR (Release, no sanitizers) and
 #                                        builds the generator and parley-ms
 #   bench_machine                        prints the machine line
@@ -20,6 +22,8 @@ bench_init() {
   ms_bin="${MS_BIN:-$build/bin/parley-ms}"
   rt="${RT_PRIORITY:-50}"
   mp="${MEDIA_PRIORITY:-0}"
+  extra=()
+  if [ "${KEEP_AWAKE:-0}" = 1 ]; then extra+=(--ms-keep-awake); fi
 }
 
 bench_build() {

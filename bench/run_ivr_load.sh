@@ -24,7 +24,7 @@ if [[ -z "${NO_BUILD:-}" ]]; then bench_build; fi
 bench_machine
 
 common=(--seconds "$seconds" --setup-timeout 40 --ms-cpu 1 --cpu 0 --media-workers 1 --rt-priority "$rt"
-        --media-priority "$mp" --ms-bin "$ms_bin" --ms-log-level "${MS_LOG_LEVEL:-debug}")
+        --media-priority "$mp" --ms-bin "$ms_bin" "${extra[@]}" --ms-log-level "${MS_LOG_LEVEL:-debug}")
 
 echo "== dialogs: prompt (a 20 s WAV of 1 s tones, listed 8 times) + collect per leg, $digit_legs legs send RFC 4733 1234"
 # A step that fails makes the generator exit 1: the recordings still run.

@@ -8,6 +8,9 @@
 #   bench/run_mix_load.sh [BUILD_DIR]        (default: build-bench)
 #   STEPS=100,200,400 SECONDS_PER_STEP=10 IDLE_SECONDS=30 RT_PRIORITY=50 bench/run_mix_load.sh
 #   MEDIA_PRIORITY=60 RT_PRIORITY=50 bench/run_mix_load.sh   # parley-ms media threads above its control thread
+#   KEEP_AWAKE=1   parley-ms --media-keep-awake on (its CPU kept from idling while it has calls)
+#   With an RT priority a stall probe on parley-ms's CPU reports the times the CPU was taken
+#   away (hypervisor, interrupts) and the intervals outside them.
 #   MS_BIN=/path/to/other/parley-ms   measures another build with the same generator (before/after)
 #   MS_LOG_LEVEL=debug (default) makes parley-ms log its legs' jitter delay, printed per step
 set -euo pipefail
@@ -25,13 +28,13 @@ bench_machine
 
 echo "== sweep: conferences of 10, every participant sending a tone"
 taskset -c 0 "$bench" --participants "$steps" --seconds "$seconds" --warmup 3 \
-    --ms-cpu 1 --cpu 0 --media-workers 1 --rt-priority "$rt" --media-priority "$mp" --ms-bin "$ms_bin" \
+    --ms-cpu 1 --cpu 0 --media-workers 1 --rt-priority "$rt" --media-priority "$mp" --ms-bin "$ms_bin" "${extra[@]}" \
     --ms-log-level "$log_level" 2>&1 | quiet
 
 echo "== idle: $idle_conferences conferences, no legs, ${idle_seconds} s"
 taskset -c 0 "$bench" --mode idle --conferences "$idle_conferences" --seconds "$idle_seconds" \
-    --warmup 2 --ms-cpu 1 --cpu 0 --media-workers 1 --rt-priority "$rt" --media-priority "$mp" --ms-bin "$ms_bin" 2>&1 | quiet
+    --warmup 2 --ms-cpu 1 --cpu 0 --media-workers 1 --rt-priority "$rt" --media-priority "$mp" --ms-bin "$ms_bin" "${extra[@]}" 2>&1 | quiet
 
 echo "== silent: 100 legs joined in 10 conferences, sending nothing, ${idle_seconds} s"
 taskset -c 0 "$bench" --mode silent --participants 100 --seconds "$idle_seconds" \
-    --warmup 2 --ms-cpu 1 --cpu 0 --media-workers 1 --rt-priority "$rt" --media-priority "$mp" --ms-bin "$ms_bin" 2>&1 | quiet
+    --warmup 2 --ms-cpu 1 --cpu 0 --media-workers 1 --rt-priority "$rt" --media-priority "$mp" --ms-bin "$ms_bin" "${extra[@]}" 2>&1 | quiet

@@ -57,6 +57,7 @@ common::Result<std::unique_ptr<MediaServer>> MediaServer::create(const MsSetting
     plane::MediaPlaneConfig pc;
     pc.workers = settings.mediaWorkers;
     pc.realtimePriority = settings.mediaPriority;
+    pc.keepAwake = settings.mediaKeepAwake;
     if (pc.workers == 0) {
         unsigned cores = std::thread::hardware_concurrency();
         pc.workers = cores == 0 ? 1 : cores;

@@ -1,6 +1,7 @@
 #include "ms/ms_settings.hpp"
 
 #include <charconv>
+#include <utility>
 
 namespace parley::ms {
 
@@ -17,6 +18,10 @@ std::vector<common::OptionSpec> msOptionSpecs() {
         {"media-priority", "N", "0",
          "0: media threads scheduled normally; 1-99: SCHED_FIFO at that priority (needs "
          "CAP_SYS_NICE), above the control thread, which stays normal",
+         false},
+        {"media-keep-awake", "on|off", "off",
+         "keep each media thread's CPU busy while it has calls (an idle-class spinner), for "
+         "virtual machines whose CPUs wake slowly from idle; costs that CPU's idle time",
          false},
         {"symmetric-rtp", "on|off", "on", "send RTP back to where the peer's RTP comes from",
          false},
@@ -84,14 +89,15 @@ common::Result<MsSettings> msSettingsFrom(const common::Config& c) {
             return Error(2, "--media-priority must be a number 0..99, not '" + p + "'");
         s.mediaPriority = static_cast<int>(n);
     }
-    {
-        const std::string v = c.get("symmetric-rtp");
+    for (auto [name, flag] : {std::pair<const char*, bool*>{"symmetric-rtp", &s.symmetricRtp},
+                              std::pair<const char*, bool*>{"media-keep-awake", &s.mediaKeepAwake}}) {
+        const std::string v = c.get(name);
         if (v == "on" || v == "yes" || v == "true") {
-            s.symmetricRtp = true;
+            *flag = true;
         } else if (v == "off" || v == "no" || v == "false") {
-            s.symmetricRtp = false;
+            *flag = false;
         } else {
-            return Error(2, "--symmetric-rtp must be on or off, not '" + v + "'");
+            return Error(2, std::string("--") + name + " must be on or off, not '" + v + "'");
         }
     }
 

@@ -21,6 +21,7 @@ struct MsSettings {
     std::string rtpAddress;            // RTP sockets bind here; empty = the SIP listen host
     std::size_t mediaWorkers = 0;      // media threads; 0 = one per core
     int mediaPriority = 0;             // > 0: media threads SCHED_FIFO at this priority
+    bool mediaKeepAwake = false;       // keep busy media threads' CPUs from idling
     bool symmetricRtp = true;          // latch to the first valid RTP source
     std::string mediaRoot;             // prompts (file: URIs are confined here)
     std::string recordDir;             // recordings

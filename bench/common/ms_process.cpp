@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -148,32 +149,40 @@ CpuReading MsProcess::cpu() const {
     CpuReading r;
     if (pid_ <= 0) return r;
     const std::string base = "/proc/" + std::to_string(pid_);
-    {
-        // Fields after the ")" that closes the command name: state is field 3, so utime
-        // (14) and stime (15) are the 12th and 13th after it.
-        const std::string stat = readWhole(base + "/stat");
+    const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
+    // utime (14) + stime (15) of a /proc stat line: after the ")" that closes the command
+    // name, state is field 3, so they are the 12th and 13th fields.
+    auto utimeStime = [](const std::string& stat) {
         const auto close = stat.rfind(')');
-        if (close != std::string::npos) {
-            std::istringstream in(stat.substr(close + 2));
-            std::string field;
-            unsigned long long utime = 0, stime = 0;
-            for (int i = 3; i <= 15 && in >> field; ++i) {
-                if (i == 14) utime = std::stoull(field);
-                if (i == 15) stime = std::stoull(field);
-            }
-            r.utimeStimeSeconds =
-                static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+        unsigned long long utime = 0, stime = 0;
+        if (close == std::string::npos) return 0ULL;
+        std::istringstream in(stat.substr(close + 2));
+        std::string field;
+        for (int i = 3; i <= 15 && in >> field; ++i) {
+            if (i == 14) utime = std::stoull(field);
+            if (i == 15) stime = std::stoull(field);
         }
-    }
+        return utime + stime;
+    };
+    unsigned long long ticks = utimeStime(readWhole(base + "/stat"));
     if (DIR* d = ::opendir((base + "/task").c_str())) {
         while (dirent* e = ::readdir(d)) {
             if (e->d_name[0] == '.') continue;
-            std::istringstream in(readWhole(base + "/task/" + e->d_name + "/schedstat"));
+            const std::string task = base + "/task/" + e->d_name;
+            std::istringstream in(readWhole(task + "/schedstat"));
             unsigned long long runNs = 0;
-            if (in >> runNs) r.runSeconds += static_cast<double>(runNs) / 1e9;
+            if (!(in >> runNs)) continue;
+            if (readWhole(task + "/comm").rfind("parley-awake", 0) == 0) {
+                r.keepAwakeSeconds += static_cast<double>(runNs) / 1e9;
+                const unsigned long long own = utimeStime(readWhole(task + "/stat"));
+                ticks -= std::min(ticks, own);
+            } else {
+                r.runSeconds += static_cast<double>(runNs) / 1e9;
+            }
         }
         ::closedir(d);
     }
+    r.utimeStimeSeconds = static_cast<double>(ticks) / tick;
     return r;
 }
 

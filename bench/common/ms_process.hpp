@@ -35,9 +35,12 @@ struct IoReading {
     std::uint64_t writeBytes = 0;
 };
 
+// parley-ms's CPU time without its keep-awake threads (--media-keep-awake: they only fill
+// the media CPU's idle time), which are counted apart.
 struct CpuReading {
     double utimeStimeSeconds = 0;  // /proc/PID/stat fields 14 + 15 (clock ticks)
     double runSeconds = 0;         // sum of /proc/PID/task/*/schedstat run time
+    double keepAwakeSeconds = 0;   // schedstat run time of the parley-awake* threads
 };
 
 class MsProcess {

@@ -11,20 +11,41 @@
 
 namespace parley::bench {
 
-double cpuBusySeconds(int cpu) {
+namespace {
+
+// One CPU's line of /proc/stat, in clock ticks.
+struct CpuTicks {
+    unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0,
+                       softirq = 0, steal = 0;
+};
+
+CpuTicks cpuTicks(int cpu) {
     std::ifstream in("/proc/stat");
     std::string line;
     const std::string want = "cpu" + std::to_string(cpu) + " ";
+    CpuTicks t;
     while (std::getline(in, line)) {
         if (line.rfind(want, 0) != 0) continue;
         std::istringstream f(line.substr(want.size()));
-        unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0,
-                           softirq = 0, steal = 0;
-        f >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
-        return static_cast<double>(user + nice + system + irq + softirq + steal) /
-               static_cast<double>(::sysconf(_SC_CLK_TCK));
+        f >> t.user >> t.nice >> t.system >> t.idle >> t.iowait >> t.irq >> t.softirq >> t.steal;
+        break;
     }
-    return 0;
+    return t;
+}
+
+double ticksToSeconds(unsigned long long ticks) {
+    return static_cast<double>(ticks) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+}  // namespace
+
+double cpuBusySeconds(int cpu) {
+    const CpuTicks t = cpuTicks(cpu);
+    return ticksToSeconds(t.user + t.nice + t.system + t.irq + t.softirq + t.steal);
+}
+
+double cpuStealSeconds(int cpu) {
+    return ticksToSeconds(cpuTicks(cpu).steal);
 }
 
 std::string loadAverage() {

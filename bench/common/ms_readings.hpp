@@ -11,6 +11,9 @@ namespace parley::bench {
 
 // Busy seconds of one CPU from /proc/stat (user+nice+system+irq+softirq+steal).
 double cpuBusySeconds(int cpu);
+// Of which steal: time the hypervisor ran something else while this virtual CPU had work
+// (clock ticks, so 10 ms steps).
+double cpuStealSeconds(int cpu);
 // The 1-minute load average as /proc/loadavg prints it.
 std::string loadAverage();
 // utime + stime of this process (getrusage).

@@ -77,6 +77,10 @@ bool readGeneratorFlag(ArgReader& args, GeneratorOptions& o) {
         o.mediaPriority = args.integer();
     else if (a == "--ms-log-level")
         o.msLogLevel = args.text();
+    else if (a == "--no-stall-probe")
+        o.stallProbe = false;
+    else if (a == "--ms-keep-awake")
+        o.msKeepAwake = true;
     else
         return false;
     return true;

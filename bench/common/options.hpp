@@ -67,6 +67,8 @@ struct GeneratorOptions {
     std::size_t window = 32;  // control requests in flight during set-up
     int rtPriority = 0;       // > 0: SCHED_FIFO for parley-ms and the generator
     int mediaPriority = 0;    // > 0: parley-ms --media-priority
+    bool stallProbe = true;   // with an RT priority: the stall probe on parley-ms's CPU
+    bool msKeepAwake = false;  // parley-ms --media-keep-awake on
     std::string msLogLevel = "notice";
 };
 

@@ -348,7 +348,15 @@ void RtpEngine::onPacket(const std::uint8_t* data, std::size_t len, std::uint16_
         if (measuring_) {
             if (ahead == 1) {
                 if (ts - leg.lastTs != kRtpFrameBytes) ++tsJumps_;
-                interval_.add(std::llabs(arrivalNs - leg.lastNs - kRtpFrameNs) / 1000);
+                const std::int64_t deviation =
+                    std::llabs(arrivalNs - leg.lastNs - kRtpFrameNs) / 1000;
+                interval_.add(deviation);
+                if (stallProbe_) {
+                    if (stallProbe_->overlaps(leg.lastNs - kRtpFrameNs, arrivalNs))
+                        ++stallTouched_;
+                    else
+                        calmInterval_.add(deviation);
+                }
             } else {
                 lost_ += static_cast<std::uint64_t>(ahead - 1);
             }
@@ -371,6 +379,8 @@ void RtpEngine::beginMeasure() {
     sent_ = sendErrors_ = lateSlots_ = 0;
     dropsAtStart_ = drops_;
     interval_.clear();
+    stallTouched_ = 0;
+    calmInterval_.clear();
     for (Leg& leg : legs_) leg.rxInWindow = 0;
 }
 
@@ -402,6 +412,10 @@ RtpStreamReport RtpEngine::report() const {
     r.lateSlots = lateSlots_;
     r.networkMicros = networkNs_ / 1000;
     r.interval = &interval_;
+    if (stallProbe_) {
+        r.stallTouched = stallTouched_;
+        r.calmInterval = &calmInterval_;
+    }
     return r;
 }
 

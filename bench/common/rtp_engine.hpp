@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "bench/common/histogram.hpp"
+#include "bench/common/stall_probe.hpp"
 #include "common/event_loop.hpp"
 #include "common/net.hpp"
 #include "common/result.hpp"
@@ -76,6 +77,11 @@ struct RtpStreamReport {
     std::uint64_t lateSlots = 0;          // timer expirations that found more than one slot due
     std::int64_t networkMicros = 0;       // loopback one-way time
     const Histogram* interval = nullptr;  // |interval - 20 ms|, us
+    // With a stall probe: the intervals that a stall of parley-ms's CPU fell into (or into
+    // the 20 ms before them: the interval after a late packet), and |interval - 20 ms| of the
+    // others. Without one: 0 and nullptr.
+    std::uint64_t stallTouched = 0;
+    const Histogram* calmInterval = nullptr;
 };
 
 // One packet to send; nextPacket() receives it filled with the defaults.
@@ -125,6 +131,9 @@ class RtpEngine {
     // Measures the loopback one-way time, then starts the timer (first expiry on a whole
     // second) and, with rxWakeups, the receive watch.
     common::Status start();
+    // Intervals touched by the probe's stalls are also counted apart (report().stallTouched,
+    // calmInterval). The probe must outlive the engine's measuring; nullptr: none.
+    void setStallProbe(const StallProbe* probe) { stallProbe_ = probe; }
     void beginMeasure();
     void endMeasure();
     bool measuring() const { return measuring_; }
@@ -172,6 +181,9 @@ class RtpEngine {
     std::uint64_t dropsAtStart_ = 0;
     std::uint64_t drops_ = 0;
     Histogram interval_;
+    const StallProbe* stallProbe_ = nullptr;
+    std::uint64_t stallTouched_ = 0;
+    Histogram calmInterval_;
 };
 
 }  // namespace parley::bench

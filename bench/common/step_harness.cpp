@@ -54,16 +54,20 @@ void printRunHeader(int argc, char** argv, int msCpu, int cpu, int mediaWorkers,
     std::fflush(stdout);
 }
 
-std::vector<std::string> msArguments(int mediaWorkers, const std::string& logLevel,
-                                     int mediaPriority) {
+std::vector<std::string> msArguments(const GeneratorOptions& o) {
     std::vector<std::string> args{"--sip-listen", "127.0.0.1:0", "--cfw-listen", "127.0.0.1:0",
                                   "--http-listen", "127.0.0.1:0", "--rtp-ports", "20000-39999",
-                                  "--media-workers", std::to_string(mediaWorkers),
-                                  "--log-level", logLevel};
-    // Only when asked: a parley-ms from before the flag (MS_BIN, before/after runs) still runs.
-    if (mediaPriority > 0) {
+                                  "--media-workers", std::to_string(o.mediaWorkers),
+                                  "--log-level", o.msLogLevel};
+    // Only when asked: a parley-ms from before these flags (MS_BIN, before/after runs) still
+    // runs.
+    if (o.mediaPriority > 0) {
         args.push_back("--media-priority");
-        args.push_back(std::to_string(mediaPriority));
+        args.push_back(std::to_string(o.mediaPriority));
+    }
+    if (o.msKeepAwake) {
+        args.push_back("--media-keep-awake");
+        args.push_back("on");
     }
     return args;
 }
@@ -132,8 +136,18 @@ void StepMeasures::setIntervals(const Histogram& h) {
     max = h.max();
 }
 
+void StepMeasures::setCalmIntervals(const RtpStreamReport& r) {
+    if (!r.calmInterval) return;
+    stallTouched = r.stallTouched;
+    calmIntervals = r.calmInterval->count();
+    calmP50 = r.calmInterval->percentile(50);
+    calmP99 = r.calmInterval->percentile(99);
+    calmP999 = r.calmInterval->percentile(99.9);
+    calmMax = r.calmInterval->max();
+}
+
 double StepMeasures::otherOnMsCpuPct() const {
-    return std::max(0.0, 100.0 * (msCoreBusy - msRun) / window);
+    return std::max(0.0, 100.0 * (msCoreBusy - msRun - msKeepAwake) / window);
 }
 
 void WindowMeter::begin(StepMeasures& out, IoReading* io) {
@@ -142,6 +156,8 @@ void WindowMeter::begin(StepMeasures& out, IoReading* io) {
     if (io) *io = ms_.io();
     gen0_ = selfCpuSeconds();
     core0_ = msCpu_ >= 0 ? cpuBusySeconds(msCpu_) : 0;
+    steal0_ = msCpu_ >= 0 ? cpuStealSeconds(msCpu_) : 0;
+    begin0_ = realtimeNs();
 }
 
 void WindowMeter::end(StepMeasures& out, IoReading* io) {
@@ -149,8 +165,14 @@ void WindowMeter::end(StepMeasures& out, IoReading* io) {
     if (io) *io = ms_.io();
     out.msCpu = cpu1.utimeStimeSeconds - cpu0_.utimeStimeSeconds;
     out.msRun = cpu1.runSeconds - cpu0_.runSeconds;
+    out.msKeepAwake = cpu1.keepAwakeSeconds - cpu0_.keepAwakeSeconds;
     out.genCpu = selfCpuSeconds() - gen0_;
     out.msCoreBusy = msCpu_ >= 0 ? cpuBusySeconds(msCpu_) - core0_ : 0;
+    out.msCoreSteal = msCpu_ >= 0 ? cpuStealSeconds(msCpu_) - steal0_ : 0;
+    if (probe_) {
+        out.probed = true;
+        out.stalls = probe_->summary(begin0_, realtimeNs());
+    }
     out.load = loadAverage();
     out.rssLoaded = ms_.rssKiB();
     out.after = readMetrics(httpPort_);
@@ -171,6 +193,36 @@ void printIntervals(const StepMeasures& s) {
         static_cast<unsigned long long>(s.intervals), static_cast<long long>(s.p50),
         static_cast<long long>(s.p99), static_cast<long long>(s.p999),
         static_cast<long long>(s.max));
+    if (!s.probed) return;
+    std::printf(
+        "parley-ms's CPU taken away (stall probe): %llu stalls over 0.5 ms, %llu over 2 ms, "
+        "longest %.1f ms, %.1f ms in all; steal %.0f ms\n",
+        static_cast<unsigned long long>(s.stalls.stalls),
+        static_cast<unsigned long long>(s.stalls.over2ms), s.stalls.maxNs / 1e6,
+        s.stalls.totalNs / 1e6, 1000.0 * s.msCoreSteal);
+    const double total = static_cast<double>(std::max<std::uint64_t>(s.intervals, 1));
+    std::printf(
+        "intervals a stall fell into (or into the 20 ms before): %llu (%.2f %%); the other "
+        "%llu: p50 %lld  p99 %lld  p99.9 %lld  max %lld\n",
+        static_cast<unsigned long long>(s.stallTouched), 100.0 * s.stallTouched / total,
+        static_cast<unsigned long long>(s.calmIntervals), static_cast<long long>(s.calmP50),
+        static_cast<long long>(s.calmP99), static_cast<long long>(s.calmP999),
+        static_cast<long long>(s.calmMax));
+}
+
+std::unique_ptr<StallProbe> startStallProbe(const GeneratorOptions& o) {
+    if (!o.stallProbe) return nullptr;
+    const int top = std::max(o.rtPriority, o.mediaPriority);
+    if (top <= 0 || o.msCpu < 0) {
+        std::fprintf(stderr, "stall probe: off (needs --rt-priority and --ms-cpu)\n");
+        return nullptr;
+    }
+    auto probe = StallProbe::start(o.msCpu, std::min(top + 1, 99), 1'000'000, 500'000);
+    if (!probe) {
+        std::fprintf(stderr, "%s\n", probe.error().message.c_str());
+        return nullptr;
+    }
+    return std::move(*probe);
 }
 
 void printStreams(const RtpStreamReport& r, const char* shortfallWhat) {
@@ -194,6 +246,10 @@ void printCost(const StepMeasures& s) {
         "%.1f %%; other work on parley-ms's CPU %.1f %%; load average %s\n",
         s.msCpu, s.window, s.msCpuPct(), 100.0 * s.msRun / s.window,
         100.0 * s.genCpu / s.window, s.otherOnMsCpuPct(), s.load.c_str());
+    if (s.msKeepAwake > 0)
+        std::printf("parley-ms keep-awake threads (idle time of its CPU, not counted above): "
+                    "%.1f %% of a core\n",
+                    100.0 * s.msKeepAwake / s.window);
     std::printf("parley-ms RSS %ld KiB before, %ld KiB loaded\n", s.rssBase, s.rssLoaded);
 }
 

@@ -33,7 +33,9 @@
 #include "bench/common/histogram.hpp"
 #include "bench/common/ms_process.hpp"
 #include "bench/common/ms_readings.hpp"
+#include "bench/common/options.hpp"
 #include "bench/common/rtp_engine.hpp"
+#include "bench/common/stall_probe.hpp"
 #include "common/event_loop.hpp"
 #include "common/result.hpp"
 #include "proto/sip/sip_stack.hpp"
@@ -47,8 +49,7 @@ void setUpGenerator(const char* program, int cpu, int rtPriority, unsigned deadl
 void printRunHeader(int argc, char** argv, int msCpu, int cpu, int mediaWorkers,
                     int rtPriority, const std::string& msBin, const std::string& extra);
 
-std::vector<std::string> msArguments(int mediaWorkers, const std::string& logLevel,
-                                     int mediaPriority);
+std::vector<std::string> msArguments(const GeneratorOptions& o);
 
 class ControlChannel {
   public:
@@ -75,9 +76,11 @@ struct StepMeasures {
     double window = 0;
     std::uint64_t intervals = 0;
     std::int64_t p50 = 0, p99 = 0, p999 = 0, max = 0;  // |interval - 20 ms|, us
-    double msCpu = 0, msRun = 0;
+    double msCpu = 0, msRun = 0;  // without its keep-awake threads
+    double msKeepAwake = 0;       // its keep-awake threads' run time
     double genCpu = 0;
     double msCoreBusy = 0;  // all work on parley-ms's CPU
+    double msCoreSteal = 0;  // of which steal (the hypervisor ran something else)
     std::string load;       // 1-minute load average at the end of the window
     long rssBase = 0, rssLoaded = 0;
     MsMetrics before, after;
@@ -85,7 +88,18 @@ struct StepMeasures {
     // delay over its last 10 s), when parley-ms runs with --ms-log-level debug.
     std::string workerLog;
 
+    // With a stall probe on parley-ms's CPU: its stalls in the window, the intervals they
+    // touched and the percentiles of the others (the timing parley-ms gave when its CPU was
+    // there).
+    bool probed = false;
+    StallProbe::Summary stalls;
+    std::uint64_t stallTouched = 0;
+    std::uint64_t calmIntervals = 0;
+    std::int64_t calmP50 = 0, calmP99 = 0, calmP999 = 0, calmMax = 0;
+
     void setIntervals(const Histogram& h);
+    // From the engine's report when it had a probe (calmInterval set); else nothing.
+    void setCalmIntervals(const RtpStreamReport& r);
     double msCpuPct() const { return 100.0 * msCpu / window; }
     double otherOnMsCpuPct() const;  // busy time of parley-ms's CPU not parley-ms's, %
 };
@@ -95,6 +109,8 @@ class WindowMeter {
     // msCpu < 0: parley-ms not pinned (no per-CPU busy time). io: also /proc/PID/io.
     WindowMeter(MsProcess& ms, int msCpu, std::uint16_t httpPort) :
         ms_(ms), msCpu_(msCpu), httpPort_(httpPort) {}
+    // The probe's stalls inside the window go into StepMeasures::stalls (probed = true).
+    void setStallProbe(const StallProbe* probe) { probe_ = probe; }
     void begin(StepMeasures& out, IoReading* io = nullptr);
     void end(StepMeasures& out, IoReading* io = nullptr);
 
@@ -102,9 +118,12 @@ class WindowMeter {
     MsProcess& ms_;
     int msCpu_;
     std::uint16_t httpPort_;
+    const StallProbe* probe_ = nullptr;
     CpuReading cpu0_;
     double gen0_ = 0;
     double core0_ = 0;
+    double steal0_ = 0;
+    std::int64_t begin0_ = 0;
 };
 
 // start(): starts the client and posts the chain. Once the client is up (else, after 15 s,
@@ -145,8 +164,13 @@ class StepStarter {
     Clock::time_point setupStart_;
 };
 
-// "interval |d-20ms| us over N intervals: p50 ..."
+// "interval |d-20ms| us over N intervals: p50 ..." and, when probed, the stalls and the
+// intervals outside them.
 void printIntervals(const StepMeasures& s);
+// The probe for a step: on parley-ms's CPU one above the highest priority of parley-ms's
+// threads, a 1 ms period, stalls over 0.5 ms. Null (and a line on stderr saying why) when
+// there is no RT priority to rise above or the thread cannot be started.
+std::unique_ptr<StallProbe> startStallProbe(const GeneratorOptions& o);
 // "packets back ... short streams N (M <shortfallWhat>), ..."
 void printStreams(const RtpStreamReport& r, const char* shortfallWhat);
 // "parley-ms CPU ..." and "parley-ms RSS ..."

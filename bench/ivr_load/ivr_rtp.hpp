@@ -72,6 +72,7 @@ class IvrRtp final : private RtpEngine::Media {
     std::uint16_t port() const { return engine_->port(); }
     std::size_t addLeg(bool checkPrompt);
     void setRemote(std::size_t leg, const common::SocketAddress& ms) { engine_->setRemote(leg, ms); }
+    void setStallProbe(const StallProbe* probe) { engine_->setStallProbe(probe); }
     common::Status start() { return engine_->start(); }
 
     void setTalking(bool on) { talking_ = on; }

@@ -133,7 +133,7 @@ IvrStepResult runIvrStep(const IvrOptions& opt, std::size_t legCount) {
     res.legs = legCount;
     const bool dialogs = opt.mode == IvrMode::Dialogs;
 
-    MsProcess ms(opt.msBin, msArguments(opt.mediaWorkers, opt.msLogLevel, opt.mediaPriority),
+    MsProcess ms(opt.msBin, msArguments(opt),
                  opt.msCpu, opt.rtPriority);
     auto ports = ms.waitReady(std::chrono::seconds(20));
     if (!ports) {
@@ -250,7 +250,10 @@ IvrStepResult runIvrStep(const IvrOptions& opt, std::size_t legCount) {
         }
     });
 
+    const std::unique_ptr<StallProbe> probe = startStallProbe(opt);
+    (*rtp)->setStallProbe(probe.get());
     WindowMeter meter(ms, opt.msCpu, ports->http);
+    meter.setStallProbe(probe.get());
     bool stopping = false;
     auto finish = [&](const std::string& why) {
         if (stopping) return;
@@ -329,7 +332,9 @@ IvrStepResult runIvrStep(const IvrOptions& opt, std::size_t legCount) {
     const IvrRtpReport r = (*rtp)->report();
     res.rtp = r;
     res.rtp.interval = nullptr;
+    res.rtp.calmInterval = nullptr;
     res.setIntervals(*r.interval);
+    res.setCalmIntervals(r);
     res.overflowLines = countLines(log, "overflow") + countLines(log, "fell behind");
 
     if (dialogs) {

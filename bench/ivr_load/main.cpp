@@ -37,6 +37,9 @@
 //                  [--digit-legs 20] [--prompt-repeats 8] [--ms-bin PATH] [--ms-cpu 1]
 //                  [--cpu 0] [--media-workers 1] [--slots 10] [--window 32]
 //                  [--setup-timeout 90] [--rt-priority N] [--media-priority N]
+//                  [--no-stall-probe] [--ms-keep-awake]
+// With an RT priority a stall probe runs on parley-ms's CPU (see bench_mix_load): each step
+// also reports the times that CPU was taken away and the intervals outside them.
 
 #include <algorithm>
 #include <cstdio>
@@ -59,7 +62,8 @@ using namespace parley::bench;
               << "\nusage: bench_ivr_load [--mode dialogs|record] [--legs N,N,...] [--seconds S] "
                  "[--warmup S] [--digit-legs N] [--prompt-repeats N] [--ms-bin PATH] "
                  "[--ms-cpu N] [--cpu N] [--media-workers N] [--slots N] [--window N] "
-                 "[--setup-timeout S] [--rt-priority N] [--media-priority N] "
+                 "[--setup-timeout S] [--rt-priority N] [--media-priority N] [--no-stall-probe] "
+                 "[--ms-keep-awake] "
                  "[--ms-log-level LEVEL]\n";
     std::exit(2);
 }

@@ -19,7 +19,7 @@
 //   bench_mix_load [--participants 100,200,...] [--seconds 10] [--warmup 3]
 //                  [--mode load|idle|silent] [--conferences N] [--ms-bin PATH]
 //                  [--ms-cpu 1] [--cpu 0] [--media-workers 1] [--slots 10] [--rt-priority N]
-//                  [--media-priority N] [--rx-wakeups]
+//                  [--media-priority N] [--rx-wakeups] [--no-stall-probe] [--ms-keep-awake]
 //
 // Receiving: by default the generator reads its socket on its send timer (every 2 ms),
 // stamped by the kernel, so parley-ms's sendto() does not also pay for waking the
@@ -28,6 +28,12 @@
 // --rt-priority N runs parley-ms and the generator SCHED_FIFO (as `chrt -f N`): on a
 // machine shared with other work this keeps that work off the measured path; the report
 // prints how much other work ran on parley-ms's CPU during each window either way.
+// With an RT priority a stall probe (bench/common/stall_probe.hpp) runs on parley-ms's CPU
+// one priority above it: its late wake-ups are the times the CPU was taken away from
+// parley-ms (the hypervisor, interrupts). Each step then also reports those stalls, the
+// /proc/stat steal of that CPU, the intervals a stall fell into, and the percentiles and
+// pass/fail over the other intervals; the pass column itself stays over all intervals.
+// --no-stall-probe leaves it out.
 // --media-priority N gives parley-ms `--media-priority N`: its media threads SCHED_FIFO N,
 // above the rest of the process (its control thread), which a busy control thread (set-up,
 // keep-alives, HTTP) then cannot delay.
@@ -71,7 +77,7 @@ struct Options : GeneratorOptions {
                  "[--seconds S] [--warmup S] [--mode load|idle|silent] [--conferences N] "
                  "[--ms-bin PATH] [--ms-cpu N] [--cpu N] [--media-workers N] [--slots N] "
                  "[--window N] [--setup-timeout S] [--ms-log-level LEVEL] [--rt-priority N] "
-                 "[--media-priority N] [--rx-wakeups]\n";
+                 "[--media-priority N] [--rx-wakeups] [--no-stall-probe] [--ms-keep-awake]\n";
     std::exit(2);
 }
 
@@ -123,9 +129,12 @@ struct StepResult : StepMeasures {
     RtpLoadReport rtp;
     std::uint64_t delays = 0;
     std::int64_t d50 = 0, d99 = 0, dmax = 0;
-    bool pass() const {
-        return ok && p99 < 2000 && rtp.lost == 0 && rtp.silentStreams == 0 && rtp.shortStreams == 0;
+    bool complete() const {
+        return ok && rtp.lost == 0 && rtp.silentStreams == 0 && rtp.shortStreams == 0;
     }
+    bool pass() const { return complete() && p99 < 2000; }
+    // The same criteria over the intervals no stall of parley-ms's CPU fell into.
+    bool passOutsideStalls() const { return probed && complete() && calmP99 < 2000; }
 };
 
 StepResult runStep(const Options& opt, std::size_t participants) {
@@ -135,7 +144,7 @@ StepResult runStep(const Options& opt, std::size_t participants) {
     res.conferences = withLegs ? participants / opt.perConference : opt.conferences;
     if (!withLegs) res.participants = 0;
 
-    MsProcess ms(opt.msBin, msArguments(opt.mediaWorkers, opt.msLogLevel, opt.mediaPriority),
+    MsProcess ms(opt.msBin, msArguments(opt),
                  opt.msCpu, opt.rtPriority);
     auto ports = ms.waitReady(std::chrono::seconds(20));
     if (!ports) {
@@ -176,7 +185,10 @@ StepResult runStep(const Options& opt, std::size_t participants) {
     }
 
     // The step as a chain of timers on the loop; each stage has a deadline.
+    const std::unique_ptr<StallProbe> probe = startStallProbe(opt);
+    (*load)->setStallProbe(probe.get());
     WindowMeter meter(ms, opt.msCpu, ports->http);
+    meter.setStallProbe(probe.get());
     bool stopping = false;
     auto finish = [&](const std::string& why) {
         res.why = why;
@@ -211,6 +223,8 @@ StepResult runStep(const Options& opt, std::size_t participants) {
         res.rtp.interval = nullptr;  // the load goes away with this step
         res.rtp.delay = nullptr;
         res.setIntervals(*r.interval);
+        res.setCalmIntervals(r);
+        res.rtp.calmInterval = nullptr;
         res.delays = r.delay->count();
         res.d50 = r.delay->percentile(50);
         res.d99 = r.delay->percentile(99);
@@ -260,7 +274,9 @@ void printStep(const Options& opt, const StepResult& s) {
         "RESULT mode=%s participants=%zu conferences=%zu p50_us=%lld p99_us=%lld max_us=%lld "
         "lost=%llu short=%llu silent=%llu delay_p50_ms=%.1f delay_p99_ms=%.1f delay_max_ms=%.1f "
         "missed=%llu ms_cpu_pct=%.2f cpu_us_per_participant_s=%.1f rss_kib_per_participant=%.1f "
-        "other_on_ms_cpu_pct=%.1f load=%s pass=%s\n",
+        "other_on_ms_cpu_pct=%.1f steal_ms=%.0f stalls_over_2ms=%llu stall_max_ms=%.1f "
+        "stall_touched_pct=%.2f p99_outside_stalls_us=%lld load=%s pass=%s "
+        "pass_outside_stalls=%s\n",
         opt.mode == Mode::Load   ? "load"
         : opt.mode == Mode::Idle ? "idle"
                                  : "silent",
@@ -270,8 +286,12 @@ void printStep(const Options& opt, const StepResult& s) {
         static_cast<unsigned long long>(s.rtp.silentStreams), s.d50 / 1000.0, s.d99 / 1000.0,
         s.dmax / 1000.0, static_cast<unsigned long long>(s.rtp.missedOnsets), pct,
         1e6 * s.msCpu / s.window / n, static_cast<double>(s.rssLoaded - s.rssBase) / n,
-        s.otherOnMsCpuPct(), s.load.c_str(),
-        s.pass() ? "yes" : "no");
+        s.otherOnMsCpuPct(), 1000.0 * s.msCoreSteal,
+        static_cast<unsigned long long>(s.stalls.over2ms), s.stalls.maxNs / 1e6,
+        100.0 * static_cast<double>(s.stallTouched) /
+            static_cast<double>(std::max<std::uint64_t>(s.intervals, 1)),
+        static_cast<long long>(s.calmP99), s.load.c_str(), s.pass() ? "yes" : "no",
+        !s.probed ? "n/a" : s.passOutsideStalls() ? "yes" : "no");
     std::fflush(stdout);
 }
 
@@ -298,8 +318,10 @@ int main(int argc, char** argv) {
     std::printf(
         "\n| participants | p50 us | p99 us | max us | lost | delay p50/p99 ms | "
         "parley-ms CPU | CPU us/participant/s | RSS KiB/participant | other on its CPU | "
-        "load | pass |\n");
+        "load | pass | stalls > 2 ms (longest) | intervals touched | p99 us outside stalls | "
+        "pass outside stalls |\n");
     std::size_t best = 0;
+    std::size_t bestOutside = 0;
     bool allOk = true;
     for (const auto& s : results) {
         allOk = allOk && s.ok;
@@ -310,18 +332,26 @@ int main(int argc, char** argv) {
         const double n = static_cast<double>(s.participants);
         std::printf(
             "| %zu | %lld | %lld | %lld | %llu | %.1f / %.1f | %.1f %% | %.1f | %.1f | %.1f %% | "
-            "%s | %s |\n",
+            "%s | %s | %llu (%.1f ms) | %.2f %% | %lld | %s |\n",
             s.participants, static_cast<long long>(s.p50), static_cast<long long>(s.p99),
             static_cast<long long>(s.max), static_cast<unsigned long long>(s.rtp.lost),
             s.d50 / 1000.0, s.d99 / 1000.0, 100.0 * s.msCpu / s.window,
             1e6 * s.msCpu / s.window / n, static_cast<double>(s.rssLoaded - s.rssBase) / n,
-            s.otherOnMsCpuPct(), s.load.c_str(),
-            s.pass() ? "yes" : "no");
+            s.otherOnMsCpuPct(), s.load.c_str(), s.pass() ? "yes" : "no",
+            static_cast<unsigned long long>(s.stalls.over2ms), s.stalls.maxNs / 1e6,
+            100.0 * static_cast<double>(s.stallTouched) /
+                static_cast<double>(std::max<std::uint64_t>(s.intervals, 1)),
+            static_cast<long long>(s.calmP99), !s.probed ? "n/a" : s.passOutsideStalls() ? "yes" : "no");
         if (s.pass()) best = std::max(best, s.participants);
+        if (s.passOutsideStalls()) bestOutside = std::max(bestOutside, s.participants);
     }
     std::printf(
         "largest passing count (p99 < 2 ms, no loss, no stream short) with %d media worker(s) on "
         "one core: %zu\n",
         opt.mediaWorkers, best);
+    if (!results.empty() && results.front().probed)
+        std::printf(
+            "largest count passing over the intervals no stall of parley-ms's CPU fell into: %zu\n",
+            bestOutside);
     return allOk ? 0 : 1;
 }

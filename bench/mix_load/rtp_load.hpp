@@ -83,6 +83,7 @@ class RtpLoad final : private RtpEngine::Media {
     std::size_t addLeg(std::size_t conference, Role role, int voice);
     // Where parley-ms receives this leg's RTP (from the SDP answer); sending starts then.
     void setRemote(std::size_t leg, const common::SocketAddress& ms) { engine_->setRemote(leg, ms); }
+    void setStallProbe(const StallProbe* probe) { engine_->setStallProbe(probe); }
 
     // Starts the timer and the receive watch; measures the loopback one-way time first.
     common::Status start() { return engine_->start(); }

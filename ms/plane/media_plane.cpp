@@ -51,7 +51,8 @@ MediaPlane::MediaPlane(common::EventLoop& control, MediaPlaneConfig config)
     if (config_.workers == 0) config_.workers = 1;
     for (std::size_t w = 0; w < config_.workers; ++w) {
         workers_.push_back(std::make_unique<MediaWorker>(w, eventsFor(w), config_.noMediaTimeout,
-                                                         config_.realtimePriority));
+                                                         config_.realtimePriority,
+                                                         config_.keepAwake));
     }
     legLoad_.assign(workers_.size(), 0);
 }

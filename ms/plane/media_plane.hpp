@@ -62,6 +62,7 @@ struct MediaPlaneConfig {
     rtp::RtpSessionConfig rtp;
     common::Duration noMediaTimeout = std::chrono::seconds(30);
     int realtimePriority = 0;  // > 0: media threads run SCHED_FIFO at this priority
+    bool keepAwake = false;    // busy media threads' CPUs kept from idling (keep_awake.hpp)
 };
 
 class PlaneObserver {

@@ -46,11 +46,13 @@ timespec toTimespec(TimePoint t) {
 }  // namespace
 
 MediaWorker::MediaWorker(std::size_t index, WorkerEvents events, common::Duration noMediaTimeout,
-                         int realtimePriority)
+                         int realtimePriority, bool keepAwake)
     : index_(index),
       events_(std::move(events)),
       noMediaTimeout_(noMediaTimeout),
-      realtimePriority_(realtimePriority) {
+      realtimePriority_(realtimePriority),
+      keepAwake_(keepAwake ? std::make_unique<KeepAwake>("parley-awake" + std::to_string(index))
+                           : nullptr) {
     silence_.clear();
 }
 
@@ -68,6 +70,9 @@ common::Status MediaWorker::start() {
                               [this](std::uint32_t) { onTimer(); });
         !st)
         return st;
+    if (keepAwake_) {
+        if (auto st = keepAwake_->start(); !st) return st;
+    }
     // The tick starts with the first leg (legsChanged()): an empty worker sleeps.
     running_ = true;
     thread_ = std::thread([this] {
@@ -104,6 +109,7 @@ void MediaWorker::armTimer(bool on) {
     }
     timerArmed_ = on;
     armed_.store(on, std::memory_order_relaxed);
+    if (keepAwake_) keepAwake_->follow(on ? ::sched_getcpu() : -1);
 }
 
 void MediaWorker::stop() {
@@ -111,6 +117,7 @@ void MediaWorker::stop() {
     running_ = false;
     loop_.stop();
     if (thread_.joinable()) thread_.join();
+    if (keepAwake_) keepAwake_->stop();
     // The thread is gone: what it owned is ours now.
     for (auto& [key, leg] : legs_) unwatchLeg(*leg);
     legs_.clear();
@@ -308,6 +315,7 @@ WorkerStats MediaWorker::stats() const {
     s.jitterDelayMeanMicros = jitterDelayMean_.load(std::memory_order_relaxed);
     s.jitterDelayMaxMicros = jitterDelayMax_.load(std::memory_order_relaxed);
     s.ticking = armed_.load(std::memory_order_relaxed);
+    s.keptAwakeCpu = keepAwake_ ? keepAwake_->spinningOn() : -1;
     return s;
 }
 
@@ -434,6 +442,8 @@ void MediaWorker::onTimer() {
         expirations == 0)
         return;
     if (expirations > 1) lateWakeups_.fetch_add(1, std::memory_order_relaxed);
+    // The spinner follows the worker when the scheduler moved it.
+    if (keepAwake_) keepAwake_->follow(::sched_getcpu());
     std::uint64_t run = expirations;
     if (run > kMaxCatchUpTicks) {
         const std::uint64_t skipped = run - kMaxCatchUpTicks;

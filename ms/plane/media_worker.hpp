@@ -83,6 +83,7 @@
 #include "ms/ivr/dialog_runner.hpp"
 #include "ms/media/audio_frame.hpp"
 #include "ms/mixer/mix_engine.hpp"
+#include "ms/plane/keep_awake.hpp"
 #include "ms/rtp/rtp_session.hpp"
 
 namespace parley::ms::plane {
@@ -161,16 +162,18 @@ struct WorkerStats {
     std::uint64_t jitterDelayMeanMicros = 0;
     std::uint64_t jitterDelayMaxMicros = 0;
     bool ticking = false;              // the 20 ms timer is armed (the worker has legs)
+    int keptAwakeCpu = -1;             // --media-keep-awake: the CPU kept busy now, or -1
 };
 
 class MediaWorker {
   public:
     // realtimePriority > 0: the thread asks for SCHED_FIFO at that priority when it starts
     // (a warning and normal scheduling when the system refuses, e.g. without CAP_SYS_NICE),
-    // so a busy control thread or other work never delays a tick.
+    // so a busy control thread or other work never delays a tick. keepAwake: while the
+    // worker ticks, a KeepAwake thread keeps its CPU from going idle (keep_awake.hpp).
     MediaWorker(std::size_t index, WorkerEvents events,
                 common::Duration noMediaTimeout = std::chrono::seconds(30),
-                int realtimePriority = 0);
+                int realtimePriority = 0, bool keepAwake = false);
     ~MediaWorker();
     MediaWorker(const MediaWorker&) = delete;
     MediaWorker& operator=(const MediaWorker&) = delete;
@@ -216,6 +219,7 @@ class MediaWorker {
     WorkerEvents events_;
     const common::Duration noMediaTimeout_;
     const int realtimePriority_;
+    std::unique_ptr<KeepAwake> keepAwake_;  // set when asked for; its thread runs with ours
     common::EventLoop loop_;
     common::Fd timerFd_;
     common::Fd readyFd_;                   // epoll set of the legs' RTP sockets

@@ -73,6 +73,10 @@ TEST_CASE("ms: bad flags and a bad config file exit non-zero with a message", "[
     CHECK(c6 != 0);
     CHECK(contains(o6, "--media-priority"));
 
+    auto [c7, o7] = run({"--media-keep-awake", "sometimes"});
+    CHECK(c7 != 0);
+    CHECK(contains(o7, "--media-keep-awake must be on or off"));
+
     auto [c5, o5] = run({"--help"});
     CHECK(c5 == 0);
     CHECK(contains(o5, "--cfw-listen"));

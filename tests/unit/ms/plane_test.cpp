@@ -20,6 +20,22 @@ namespace {
 using mixer::JoinGraph;
 using mixer::MixPlan;
 
+// Leg "a:1" (key 1) with an RTP session on a port pair of `ports`, sending to the discard
+// port.
+LegPtr rtpLeg(rtp::PortAllocator& ports) {
+    auto pair = ports.allocate();
+    REQUIRE(pair);
+    auto leg = std::make_unique<WorkerLeg>();
+    leg->key = 1;
+    leg->id = "a:1";
+    rtp::MediaParams params;
+    params.remoteRtp = *common::SocketAddress::parse("127.0.0.1:9");
+    leg->rtp = std::make_unique<rtp::RtpSession>(std::move(*pair), params,
+                                                 rtp::RtpSessionConfig{},
+                                                 std::chrono::steady_clock::now());
+    return leg;
+}
+
 JoinGraph graphWith(std::initializer_list<const char*> connections) {
     JoinGraph g;
     for (const char* c : connections) REQUIRE(g.addConnection(c));
@@ -116,20 +132,8 @@ TEST_CASE("ms: media worker: idle it sleeps, with a leg the tick keeps a 20 ms c
     CHECK(worker.stats().ticks == 0);
     CHECK_FALSE(worker.stats().ticking);
 
-    auto address = common::SocketAddress::parse("127.0.0.1:0");
-    REQUIRE(address);
-    rtp::PortAllocator ports(*address, 41000, 41999);
-    auto pair = ports.allocate();
-    REQUIRE(pair);
-    auto leg = std::make_unique<WorkerLeg>();
-    leg->key = 1;
-    leg->id = "a:1";
-    rtp::MediaParams params;
-    params.remoteRtp = *common::SocketAddress::parse("127.0.0.1:9");
-    leg->rtp = std::make_unique<rtp::RtpSession>(std::move(*pair), params,
-                                                 rtp::RtpSessionConfig{},
-                                                 std::chrono::steady_clock::now());
-    worker.adopt(std::move(leg));
+    rtp::PortAllocator ports(*common::SocketAddress::parse("127.0.0.1:0"), 41000, 41999);
+    worker.adopt(rtpLeg(ports));
     const auto started = std::chrono::steady_clock::now();
     std::this_thread::sleep_for(std::chrono::milliseconds(1000));
     const auto ticks = worker.stats().ticks;
@@ -158,23 +162,45 @@ TEST_CASE("ms: media worker: idle it sleeps, with a leg the tick keeps a 20 ms c
 namespace parley::ms::plane {
 namespace {
 
-// The scheduling policy (field 41 of /proc/self/task/TID/stat) of this process's thread
-// named `name`; -1 when there is none.
-int threadPolicy(const std::string& name) {
+// The /proc/self/task entry of this process's thread named `name`; empty when there is none.
+std::filesystem::path threadDir(const std::string& name) {
     for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
         std::ifstream comm(task.path() / "comm");
         std::string n;
         std::getline(comm, n);
-        if (n != name) continue;
-        std::ifstream statFile(task.path() / "stat");
-        std::string stat((std::istreambuf_iterator<char>(statFile)), std::istreambuf_iterator<char>());
-        std::istringstream rest(stat.substr(stat.rfind(')') + 2));  // after "pid (comm) "
-        std::string field;
-        for (int i = 3; i <= 41 && rest >> field; ++i) {
-            if (i == 41) return std::stoi(field);
-        }
+        if (n == name) return task.path();
+    }
+    return {};
+}
+
+// Field `index` (1-based, as proc(5) numbers them) of that thread's stat; -1 when the thread
+// is not there.
+long long threadStatField(const std::string& name, int index) {
+    const auto dir = threadDir(name);
+    if (dir.empty()) return -1;
+    std::ifstream statFile(dir / "stat");
+    std::string stat((std::istreambuf_iterator<char>(statFile)), std::istreambuf_iterator<char>());
+    std::istringstream rest(stat.substr(stat.rfind(')') + 2));  // after "pid (comm) "
+    std::string field;
+    for (int i = 3; i <= index && rest >> field; ++i) {
+        if (i == index) return std::stoll(field);
     }
     return -1;
+}
+
+// The scheduling policy (field 41) of this process's thread named `name`; -1 when none.
+int threadPolicy(const std::string& name) {
+    return static_cast<int>(threadStatField(name, 41));
+}
+
+// Nanoseconds that thread has run (first field of its schedstat); -1 when none.
+long long threadRunNs(const std::string& name) {
+    const auto dir = threadDir(name);
+    if (dir.empty()) return -1;
+    std::ifstream in(dir / "schedstat");
+    long long ns = -1;
+    in >> ns;
+    return ns;
 }
 
 // Whether this process holds CAP_SYS_NICE (bit 23 of CapEff in /proc/self/status).
@@ -215,6 +241,63 @@ TEST_CASE("ms: media worker: a realtime priority makes its thread SCHED_FIFO whe
         policy = threadPolicy("parley-media8");
     }
     CHECK(policy == SCHED_OTHER);
+}
+
+TEST_CASE("ms: media worker: keep-awake spins an idle-class thread on the worker's CPU while it "
+          "ticks, and blocks when it does not",
+          "[ms][plane]") {
+    MediaWorker worker(3, WorkerEvents{}, std::chrono::seconds(30), 0, true);
+    REQUIRE(worker.start());
+    int policy = -1;
+    for (int i = 0; i < 100 && policy < 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        policy = threadPolicy("parley-awake3");
+    }
+    CHECK(policy == SCHED_IDLE);
+    // No legs: it blocks and costs nothing.
+    CHECK(worker.stats().keptAwakeCpu == -1);
+    const long long idle0 = threadRunNs("parley-awake3");
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const long long idle1 = threadRunNs("parley-awake3");
+    REQUIRE(idle0 >= 0);
+    CHECK(idle1 - idle0 < 20'000'000);
+
+    rtp::PortAllocator ports(*common::SocketAddress::parse("127.0.0.1:0"), 42000, 42999);
+    worker.adopt(rtpLeg(ports));
+    // A leg: the worker ticks and the spinner runs bound to the CPU the worker ticked on.
+    int cpu = -1;
+    for (int i = 0; i < 100 && cpu < 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        cpu = worker.stats().keptAwakeCpu;
+    }
+    REQUIRE(cpu >= 0);
+    CHECK(worker.stats().ticking);
+    const auto dir = threadDir("parley-awake3");
+    REQUIRE_FALSE(dir.empty());
+    // (The scheduler may move the worker, and the spinner follows: read until both agree.)
+    cpu_set_t set;
+    bool agree = false;
+    for (int i = 0; i < 20 && !agree; ++i) {
+        CPU_ZERO(&set);
+        REQUIRE(::sched_getaffinity(static_cast<pid_t>(std::stol(dir.filename().string())),
+                                    sizeof set, &set) == 0);
+        cpu = worker.stats().keptAwakeCpu;
+        agree = cpu >= 0 && CPU_COUNT(&set) == 1 && CPU_ISSET(cpu, &set);
+        if (!agree) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    CHECK(agree);
+
+    // The last leg leaves: the spinner blocks again.
+    worker.drop(1);
+    for (int i = 0; i < 100 && worker.stats().keptAwakeCpu >= 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    CHECK(worker.stats().keptAwakeCpu == -1);
+    CHECK_FALSE(worker.stats().ticking);
+    const long long after0 = threadRunNs("parley-awake3");
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    CHECK(threadRunNs("parley-awake3") - after0 < 20'000'000);
+    worker.stop();
+    CHECK(threadDir("parley-awake3").empty());
 }
 
 }  // namespace parley::ms::plane
