@@ -194,12 +194,7 @@ void printIntervals(const StepMeasures& s) {
         static_cast<long long>(s.p99), static_cast<long long>(s.p999),
         static_cast<long long>(s.max));
     if (!s.probed) return;
-    std::printf(
-        "parley-ms's CPU taken away (stall probe): %llu stalls over 0.5 ms, %llu over 2 ms, "
-        "longest %.1f ms, %.1f ms in all; steal %.0f ms\n",
-        static_cast<unsigned long long>(s.stalls.stalls),
-        static_cast<unsigned long long>(s.stalls.over2ms), s.stalls.maxNs / 1e6,
-        s.stalls.totalNs / 1e6, 1000.0 * s.msCoreSteal);
+    printStalls(s);
     const double total = static_cast<double>(std::max<std::uint64_t>(s.intervals, 1));
     std::printf(
         "intervals a stall fell into (or into the 20 ms before): %llu (%.2f %%); the other "
@@ -208,6 +203,16 @@ void printIntervals(const StepMeasures& s) {
         static_cast<unsigned long long>(s.calmIntervals), static_cast<long long>(s.calmP50),
         static_cast<long long>(s.calmP99), static_cast<long long>(s.calmP999),
         static_cast<long long>(s.calmMax));
+}
+
+void printStalls(const StepMeasures& s) {
+    if (!s.probed) return;
+    std::printf(
+        "parley-ms's CPU taken away (stall probe): %llu stalls over 0.5 ms, %llu over 2 ms, "
+        "longest %.1f ms, %.1f ms in all; steal %.0f ms\n",
+        static_cast<unsigned long long>(s.stalls.stalls),
+        static_cast<unsigned long long>(s.stalls.over2ms), s.stalls.maxNs / 1e6,
+        s.stalls.totalNs / 1e6, 1000.0 * s.msCoreSteal);
 }
 
 std::unique_ptr<StallProbe> startStallProbe(const GeneratorOptions& o) {

@@ -167,6 +167,8 @@ class StepStarter {
 // "interval |d-20ms| us over N intervals: p50 ..." and, when probed, the stalls and the
 // intervals outside them.
 void printIntervals(const StepMeasures& s);
+// "parley-ms's CPU taken away (stall probe): ..." when probed (printIntervals prints it too).
+void printStalls(const StepMeasures& s);
 // The probe for a step: on parley-ms's CPU one above the highest priority of parley-ms's
 // threads, a 1 ms period, stalls over 0.5 ms. Null (and a line on stderr saying why) when
 // there is no RT priority to rise above or the thread cannot be started.

@@ -251,6 +251,8 @@ void printStep(const Options& opt, const StepResult& s) {
             static_cast<long long>(s.rtp.networkMicros), static_cast<unsigned long long>(s.delays),
             s.d50 / 1000.0, s.d99 / 1000.0, s.dmax / 1000.0,
             static_cast<unsigned long long>(s.rtp.missedOnsets));
+    } else {
+        printStalls(s);
     }
     printCost(s);
     if (opt.mode == Mode::Idle) {
