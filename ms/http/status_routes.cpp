@@ -59,7 +59,8 @@ std::string metricsText(const MsStatus& s) {
     std::uint64_t ticks = 0, late = 0, skipped = 0, maxTick = 0, rtpIn = m.endedLegs.packetsIn,
                   rtpOut = m.endedLegs.packetsOut, malformed = m.endedLegs.malformed,
                   strangers = m.endedLegs.strangers + m.endedLegs.rtcpStrangers,
-                  rtcpMalformed = m.endedLegs.rtcpMalformed, overflow = 0, trimmed = 0, readLimits = 0,
+                  rtcpMalformed = m.endedLegs.rtcpMalformed, overflow = m.endedJitterOverflow,
+                  trimmed = m.endedJitterTrimmed, readLimits = m.endedLegs.readLimitHits,
                   jitterMax = 0, jitterMeanSum = 0;
     for (const auto& w : m.workers) {
         ticks += w.ticks;

@@ -17,30 +17,6 @@ Poco::Logger& log() {
     return common::logger("ms.media");
 }
 
-void addCounters(rtp::RtpCounters& into, const rtp::RtpCounters& c) {
-    into.packetsIn += c.packetsIn;
-    into.bytesIn += c.bytesIn;
-    into.packetsOut += c.packetsOut;
-    into.bytesOut += c.bytesOut;
-    into.payloadBytesOut += c.payloadBytesOut;
-    into.audioIn += c.audioIn;
-    into.malformed += c.malformed;
-    into.strangers += c.strangers;
-    into.unknownPayload += c.unknownPayload;
-    into.notReceiving += c.notReceiving;
-    into.ssrcChanges += c.ssrcChanges;
-    into.sendErrors += c.sendErrors;
-    into.recvErrors += c.recvErrors;
-    into.rtcpIn += c.rtcpIn;
-    into.rtcpOut += c.rtcpOut;
-    into.rtcpMalformed += c.rtcpMalformed;
-    into.rtcpStrangers += c.rtcpStrangers;
-    into.byeIn += c.byeIn;
-    into.dtmfIn += c.dtmfIn;
-    into.dtmfOut += c.dtmfOut;
-    into.badFrames += c.badFrames;
-}
-
 }  // namespace
 
 MediaPlane::MediaPlane(common::EventLoop& control, MediaPlaneConfig config)
@@ -115,8 +91,9 @@ WorkerEvents MediaPlane::eventsFor(std::size_t worker) {
             for (const auto& r : reports) observer_->onActiveTalkers(r);
         });
     };
+    // The worker keeps the counts of the legs it dropped in its own totals: only logged here.
     ev.dropped = [this](std::string id, rtp::RtpCounters c) {
-        postToControl([this, id = std::move(id), c] { onDropped(id, c); });
+        postToControl([id = std::move(id), c] { logDropped(id, c); });
     };
     ev.returned = [this](std::shared_ptr<LegPtr> leg) {
         postToControl([this, leg] { onReturned(leg); });
@@ -205,7 +182,11 @@ void MediaPlane::onReturned(std::shared_ptr<LegPtr> box) {
         if (leg->dialog) leg->dialog->targetGone(common::Clock::now());
         if (!leg->rtp) return;
         leg->rtp->sendBye(common::Clock::now());
-        onDropped(leg->id, leg->rtp->counters());
+        // In no worker's totals any more (its old worker let it go): count it here.
+        counters_.endedLegs += leg->rtp->counters();
+        counters_.endedJitterOverflow += leg->rtp->jitterStats().overflow;
+        counters_.endedJitterTrimmed += leg->rtp->jitterStats().trimmed;
+        logDropped(leg->id, leg->rtp->counters());
         return;
     }
     Leg& record = it->second;
@@ -231,8 +212,7 @@ void MediaPlane::onReturned(std::shared_ptr<LegPtr> box) {
     workers_[record.worker]->adopt(std::move(leg));
 }
 
-void MediaPlane::onDropped(const std::string& id, const rtp::RtpCounters& c) {
-    addCounters(counters_.endedLegs, c);
+void MediaPlane::logDropped(const std::string& id, const rtp::RtpCounters& c) {
     PARLEY_LOG_INFO(log(), "leg " << id << " ended: rtp in " << c.packetsIn << " out "
                                   << c.packetsOut << ", malformed " << c.malformed << ", strangers "
                                   << c.strangers << ", rtcp in " << c.rtcpIn << " out " << c.rtcpOut

@@ -103,7 +103,11 @@ struct PlaneStats {
     std::uint64_t plansPosted = 0;
     std::uint64_t digits = 0;
     std::uint64_t noMediaEvents = 0;
-    rtp::RtpCounters endedLegs;  // summed counters of the legs already dropped
+    // Legs that ended between two workers (removed while moving); the workers' totals hold
+    // the legs they dropped themselves.
+    rtp::RtpCounters endedLegs;
+    std::uint64_t endedJitterOverflow = 0;
+    std::uint64_t endedJitterTrimmed = 0;
     std::vector<WorkerStats> workers;
 };
 
@@ -200,7 +204,7 @@ class MediaPlane {
     WorkerEvents eventsFor(std::size_t worker);
     void postToControl(std::function<void()> task);
     void onReturned(std::shared_ptr<LegPtr> leg);
-    void onDropped(const std::string& id, const rtp::RtpCounters& counters);
+    static void logDropped(const std::string& id, const rtp::RtpCounters& counters);
     void onDialogEnded(ivr::DialogEnd end);
     void checkDialogTargets();
 

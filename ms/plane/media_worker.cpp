@@ -187,6 +187,10 @@ void MediaWorker::drop(std::uint64_t key) {
         if (!leg->rtp) return;
         unwatchLeg(*leg);
         leg->rtp->sendBye(now);
+        retired_ += leg->rtp->counters();
+        retiredOverflow_ += leg->rtp->jitterStats().overflow;
+        retiredTrimmed_ += leg->rtp->jitterStats().trimmed;
+        publishCounters();
         if (events_.dropped) events_.dropped(leg->id, leg->rtp->counters());
         // The RtpSession closes its sockets and gives the ports back here.
     });
@@ -558,14 +562,19 @@ void MediaWorker::runTick(TimePoint now) {
     if (tickCount_ % 50 == 0) checkMedia(now);
 }
 
-void MediaWorker::checkMedia(TimePoint now) {
-    std::uint64_t in = 0, out = 0, malformed = 0, strangers = 0, rtcpMalformed = 0, overflow = 0, trimmed = 0,
-                  readLimit = 0, delaySum = 0, delayMax = 0, delayLegs = 0;
+// The counters of the legs living here plus those of the legs dropped here, so that each
+// published total only grows (a leg that ends keeps its counts in them).
+void MediaWorker::publishCounters() {
+    rtp::RtpCounters sum = retired_;
+    std::uint64_t overflow = retiredOverflow_, trimmed = retiredTrimmed_, delaySum = 0,
+                  delayMax = 0, delayLegs = 0;
     for (WorkerLeg* leg : order_) {
         if (!leg->rtp) continue;
-        const rtp::RtpCounters& c = leg->rtp->counters();
-        readLimit += c.readLimitHits;
-        if (leg->rtp->receiving() && leg->rtp->jitterStats().framesIn > 0) {
+        sum += leg->rtp->counters();
+        const rtp::JitterBufferStats& j = leg->rtp->jitterStats();
+        overflow += j.overflow;
+        trimmed += j.trimmed;
+        if (leg->rtp->receiving() && j.framesIn > 0) {
             const auto d = static_cast<std::uint64_t>(
                 std::chrono::duration_cast<std::chrono::microseconds>(leg->rtp->jitterDelay())
                     .count());
@@ -573,28 +582,25 @@ void MediaWorker::checkMedia(TimePoint now) {
             delayMax = std::max(delayMax, d);
             ++delayLegs;
         }
-        in += c.packetsIn;
-        out += c.packetsOut;
-        malformed += c.malformed;
-        strangers += c.strangers + c.rtcpStrangers;
-        rtcpMalformed += c.rtcpMalformed;
-        overflow += leg->rtp->jitterStats().overflow;
-        trimmed += leg->rtp->jitterStats().trimmed;
     }
-    rtpIn_.store(in, std::memory_order_relaxed);
-    rtpOut_.store(out, std::memory_order_relaxed);
-    malformed_.store(malformed, std::memory_order_relaxed);
-    strangers_.store(strangers, std::memory_order_relaxed);
-    rtcpMalformed_.store(rtcpMalformed, std::memory_order_relaxed);
+    rtpIn_.store(sum.packetsIn, std::memory_order_relaxed);
+    rtpOut_.store(sum.packetsOut, std::memory_order_relaxed);
+    malformed_.store(sum.malformed, std::memory_order_relaxed);
+    strangers_.store(sum.strangers + sum.rtcpStrangers, std::memory_order_relaxed);
+    rtcpMalformed_.store(sum.rtcpMalformed, std::memory_order_relaxed);
     jitterOverflow_.store(overflow, std::memory_order_relaxed);
     jitterTrimmed_.store(trimmed, std::memory_order_relaxed);
-    readLimitHits_.store(readLimit, std::memory_order_relaxed);
-    const std::uint64_t delayMean = delayLegs > 0 ? delaySum / delayLegs : 0;
-    jitterDelayMean_.store(delayMean, std::memory_order_relaxed);
+    readLimitHits_.store(sum.readLimitHits, std::memory_order_relaxed);
+    jitterDelayMean_.store(delayLegs > 0 ? delaySum / delayLegs : 0, std::memory_order_relaxed);
     jitterDelayMax_.store(delayMax, std::memory_order_relaxed);
+}
+
+void MediaWorker::checkMedia(TimePoint now) {
+    publishCounters();
     if (tickCount_ % kLoadLogTicks == 0) {
         PARLEY_LOG_DEBUG(log(), "worker " << index_ << ": " << order_.size() << " legs, jitter delay"
-                                          << " mean " << delayMean << " us max " << delayMax
+                                          << " mean " << jitterDelayMean_.load(std::memory_order_relaxed)
+                                          << " us max " << jitterDelayMax_.load(std::memory_order_relaxed)
                                           << " us; last 10 s: wake-up late max " << windowWakeMax_
                                           << " us, read max " << windowReadMax_
                                           << " us, tick max " << windowTickMax_ << " us");

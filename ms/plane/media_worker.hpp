@@ -149,7 +149,9 @@ struct WorkerStats {
     std::uint64_t maxTickMicros = 0;
     std::uint64_t legs = 0;
     std::uint64_t conferences = 0;
-    // Sums over the legs living on the worker, refreshed every second.
+    // Sums over the legs living on the worker and the legs it dropped (so they only grow),
+    // refreshed every second and when a leg is dropped. A leg moving to another worker takes
+    // its counts along (they show there from that worker's next refresh).
     std::uint64_t rtpIn = 0;
     std::uint64_t rtpOut = 0;
     std::uint64_t malformed = 0;  // RTP
@@ -212,6 +214,7 @@ class MediaWorker {
     void readLegs();
     void holdUntilSendTime(common::TimePoint deadline);
     void checkMedia(common::TimePoint now);
+    void publishCounters();
     void forwardDigit(const WorkerLeg& from, const rtp::DigitEvent& digit);
     void startRunner(WorkerLeg& leg, common::TimePoint now);
 
@@ -251,6 +254,10 @@ class MediaWorker {
     common::Duration sendTime_{};  // how long the send phase takes (smoothed)
     std::uint64_t windowReadMax_ = 0;
     std::uint64_t windowTickMax_ = 0;
+    // The summed counters of the legs dropped here (released legs take theirs along).
+    rtp::RtpCounters retired_;
+    std::uint64_t retiredOverflow_ = 0;
+    std::uint64_t retiredTrimmed_ = 0;
 
     std::atomic<std::uint64_t> ticks_{0};
     std::atomic<std::uint64_t> lateWakeups_{0};

@@ -12,6 +12,34 @@
 #include "common/log.hpp"
 
 namespace parley::ms::rtp {
+
+RtpCounters& RtpCounters::operator+=(const RtpCounters& c) {
+    packetsIn += c.packetsIn;
+    bytesIn += c.bytesIn;
+    packetsOut += c.packetsOut;
+    bytesOut += c.bytesOut;
+    payloadBytesOut += c.payloadBytesOut;
+    audioIn += c.audioIn;
+    malformed += c.malformed;
+    strangers += c.strangers;
+    relatches += c.relatches;
+    unknownPayload += c.unknownPayload;
+    notReceiving += c.notReceiving;
+    ssrcChanges += c.ssrcChanges;
+    sendErrors += c.sendErrors;
+    recvErrors += c.recvErrors;
+    readLimitHits += c.readLimitHits;
+    rtcpIn += c.rtcpIn;
+    rtcpOut += c.rtcpOut;
+    rtcpMalformed += c.rtcpMalformed;
+    rtcpStrangers += c.rtcpStrangers;
+    rtcpRelatches += c.rtcpRelatches;
+    byeIn += c.byeIn;
+    dtmfIn += c.dtmfIn;
+    dtmfOut += c.dtmfOut;
+    badFrames += c.badFrames;
+    return *this;
+}
 namespace {
 
 constexpr std::uint32_t kClockRate = media::kNarrowbandRate;

@@ -142,6 +142,9 @@ struct RtpCounters {
     std::uint64_t dtmfIn = 0;     // digits received
     std::uint64_t dtmfOut = 0;    // digits whose first packet went out
     std::uint64_t badFrames = 0;  // pushFrame() with a frame we cannot encode (not 8 kHz/160)
+
+    // Field by field: the counts of legs summed (a worker's, the ended legs').
+    RtpCounters& operator+=(const RtpCounters& c);
 };
 
 // What the peer said about our stream in its last SR/RR report block.

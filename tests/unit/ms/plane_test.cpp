@@ -1,12 +1,15 @@
 // The media plane's control-side logic: where a group of joined entities lives, the plan of
 // one group, and a worker's 20 ms cadence.
 
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
+#include <netinet/in.h>
 #include <sched.h>
+#include <sys/socket.h>
 
 #include <catch2/catch.hpp>
 
@@ -20,14 +23,14 @@ namespace {
 using mixer::JoinGraph;
 using mixer::MixPlan;
 
-// Leg "a:1" (key 1) with an RTP session on a port pair of `ports`, sending to the discard
-// port.
-LegPtr rtpLeg(rtp::PortAllocator& ports) {
+// A leg (key 1, "a:1" unless told) with an RTP session on a port pair of `ports`, sending to
+// the discard port.
+LegPtr rtpLeg(rtp::PortAllocator& ports, std::uint64_t key = 1, const std::string& id = "a:1") {
     auto pair = ports.allocate();
     REQUIRE(pair);
     auto leg = std::make_unique<WorkerLeg>();
-    leg->key = 1;
-    leg->id = "a:1";
+    leg->key = key;
+    leg->id = id;
     rtp::MediaParams params;
     params.remoteRtp = *common::SocketAddress::parse("127.0.0.1:9");
     leg->rtp = std::make_unique<rtp::RtpSession>(std::move(*pair), params,
@@ -298,6 +301,56 @@ TEST_CASE("ms: media worker: keep-awake spins an idle-class thread on the worker
     CHECK(threadRunNs("parley-awake3") - after0 < 20'000'000);
     worker.stop();
     CHECK(threadDir("parley-awake3").empty());
+}
+
+TEST_CASE("ms: media worker: its packet totals keep the legs it dropped (they only grow)",
+          "[ms][plane]") {
+    MediaWorker worker(4, WorkerEvents{});
+    REQUIRE(worker.start());
+    rtp::PortAllocator ports(*common::SocketAddress::parse("127.0.0.1:0"), 43000, 43999);
+    LegPtr first = rtpLeg(ports);
+    const std::uint16_t port = first->rtp->localRtpPort();
+    worker.adopt(std::move(first));
+
+    // Five PCMU packets into the leg.
+    common::Fd sender(::socket(AF_INET, SOCK_DGRAM, 0));
+    REQUIRE(sender);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    for (std::uint16_t seq = 1; seq <= 5; ++seq) {
+        std::array<std::uint8_t, 172> packet{};
+        packet[0] = 0x80;
+        packet[2] = static_cast<std::uint8_t>(seq >> 8);
+        packet[3] = static_cast<std::uint8_t>(seq);
+        const std::uint32_t ts = seq * 160u;
+        packet[5] = static_cast<std::uint8_t>(ts >> 16);
+        packet[6] = static_cast<std::uint8_t>(ts >> 8);
+        packet[7] = static_cast<std::uint8_t>(ts);
+        packet[11] = 7;  // SSRC
+        REQUIRE(::sendto(sender.get(), packet.data(), packet.size(), 0,
+                         reinterpret_cast<const sockaddr*>(&to), sizeof to) ==
+                static_cast<ssize_t>(packet.size()));
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    // The totals are refreshed every second.
+    for (int i = 0; i < 300 && worker.stats().rtpIn < 5; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    REQUIRE(worker.stats().rtpIn == 5);
+    const std::uint64_t out = worker.stats().rtpOut;
+    CHECK(out > 0);
+
+    // The leg ends; another one comes and the totals are refreshed again: the ended leg's
+    // packets are still in them.
+    worker.drop(1);
+    worker.adopt(rtpLeg(ports, 2, "b:2"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+    const WorkerStats after = worker.stats();
+    CHECK(after.legs == 1);
+    CHECK(after.rtpIn == 5);
+    CHECK(after.rtpOut > out);
+    worker.stop();
 }
 
 }  // namespace parley::ms::plane
