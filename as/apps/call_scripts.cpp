@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "as/callctl/media_control.hpp"
+#include "as/store/room_store.hpp"
 #include "as/msclient/media_server_registry.hpp"
 #include "common/http_server.hpp"
 #include "common/log.hpp"
@@ -137,7 +138,9 @@ bool CallScripts::route(const sip::DialogRef& dialog, const sip::SipMessage& inv
         (void)dialog->respond(415, {}, {}, {}, {{"Accept", kSdp}});
         return true;
     }
-    if (route.kind == RouteKind::App && route.target != "echo" && route.target != "clock") {
+    // A route's app is checked when the route is stored; this stays for a table changed
+    // behind the AS's back.
+    if (route.kind == RouteKind::App && !isBuiltinApp(route.target)) {
         PARLEY_LOG_WARN(log(), "route " << route.name << ": no built-in application '" << route.target << "'");
         (void)dialog->respond(404, "No such application");
         return true;

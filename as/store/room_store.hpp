@@ -99,6 +99,9 @@ std::optional<RouteConfig::Kind> kindFromName(std::string_view name);
 
 // Error{400, "<field>: ..."} naming the rooms-file / REST key ("target", "priority"...).
 common::Status validateRoute(const RouteConfig& route);
+// The built-in applications a route of kind app may name (as/apps/call_scripts.hpp): "echo"
+// and "clock".
+bool isBuiltinApp(std::string_view name);
 
 // True when `route` takes a call to `requestUser` / `requestUri` (see RouteConfig::match).
 bool routeMatches(const RouteConfig& route, std::string_view requestUser,

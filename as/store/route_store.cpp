@@ -97,6 +97,10 @@ Result<std::vector<RouteConfig>> readRoutes(RoomStore::Db& db, const std::string
 
 }  // namespace
 
+bool isBuiltinApp(std::string_view name) {
+    return name == "echo" || name == "clock";
+}
+
 bool isHttpUrl(std::string_view url) {
     if (url.size() > kMaxUrlLength || !isPrintableNoSpace(url)) return false;
     std::string_view rest;
@@ -188,8 +192,10 @@ Status validateRoute(const RouteConfig& route) {
             break;
         }
         case RouteConfig::Kind::App:
-            if (!isLowerName(route.target))
-                return Error(400, "target: an app name of 1..64 a-z 0-9 -");
+            if (!isBuiltinApp(route.target))
+                return Error(400, "target: no built-in application '" +
+                                      route.target.substr(0, 64) +
+                                      "' (there are \"echo\" and \"clock\")");
             break;
         case RouteConfig::Kind::Webhook:
             if (!isHttpUrl(route.target))

@@ -119,6 +119,7 @@ TEST_CASE("admin api: a route body becomes a checked route", "[rest][admin]") {
           Bad{R"({"match":"x","kind":1,"target":"echo"})", "kind"},
           Bad{R"({"match":"a b","kind":"app","target":"echo"})", "match"},
           Bad{R"({"match":"x","kind":"app","target":"Echo!"})", "target"},
+          Bad{R"({"match":"x","kind":"app","target":"weather"})", "target"},
           Bad{R"({"match":"x","kind":"room","target":"a b"})", "target"},
           Bad{R"({"match":"x","kind":"webhook","target":"ftp://x"})", "target"},
           Bad{R"({"match":"x","kind":"app","target":"echo","priority":1000001})", "priority"},

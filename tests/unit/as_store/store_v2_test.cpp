@@ -280,6 +280,9 @@ TEST_CASE("as store: rooms file routes and the v2 room keys", "[as][store]") {
     CHECK(refusal(R"({"rooms": [], "routes": [{"id": "a", "match": "a", "kind": "app",
                   "target": "echo", "priority": 1.5}]})") ==
           "routes[0].priority: must be a whole number 0..1000000, not a number");
+    CHECK(refusal(R"({"rooms": [], "routes": [{"id": "a", "match": "a", "kind": "app",
+                  "target": "weather"}]})") ==
+          "routes[0].target: no built-in application 'weather' (there are \"echo\" and \"clock\")");
     CHECK_THAT(refusal(R"({"rooms": [], "routes": [{"id": "a", "match": "a", "kind": "webhook",
                        "target": "echo"}]})"),
                Catch::StartsWith("routes[0].target: must be an http"));
