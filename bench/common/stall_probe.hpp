@@ -4,7 +4,12 @@
 // CLOCK_MONOTONIC deadlines) and does nothing else. parley-ms cannot delay it (the probe
 // preempts it the moment its timer fires), so a wake-up later than `threshold` means the CPU
 // itself was taken away: the hypervisor descheduling the virtual CPU (steal), interrupts, or
-// kernel work that does not yield. Each such wake-up is recorded as a stall [due, woke] in
+// kernel work that does not yield. That kernel work can be parley-ms's own: near saturation
+// the network receive work of its sends on loopback moves to ksoftirqd, which the kernel's
+// fair server then runs ahead of every SCHED_FIFO thread; the probe cannot tell that from
+// the hypervisor, so figures "outside stalls" are only a fair reading where parley-ms is not
+// saturated (steal and the stalls on an idle CPU tell the host's share).
+// Each such wake-up is recorded as a stall [due, woke] in
 // CLOCK_REALTIME ns, the clock of the generator's kernel receive stamps, so the RTP engine
 // can tell which inter-packet intervals a stall fell into.
 //
