@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "as/callctl/media_control.hpp"
+#include "as/callctl/offer_relay.hpp"
 #include "as/store/room_store.hpp"
 #include "as/msclient/media_server_registry.hpp"
 #include "common/http_server.hpp"
@@ -52,7 +53,7 @@ struct CallScripts::Call {
     MediaServerClient* server = nullptr;
     MediaControl* media = nullptr;
     std::function<void(Call&)> afterAnswer;
-    bool relaying = false;  // a re-INVITE of the caller is on its way to the MS
+    OfferRelay relay;  // the caller's mid-dialog offer on its way to parley-ms
 
     std::deque<Instruction> queue;
     bool busy = false;
@@ -232,10 +233,8 @@ void CallScripts::onInviteResponse(const sip::DialogRef& dialog, const sip::SipM
     Call* c = legOf(dialog.get(), &kind);
     if (!c || c->phase == Call::Phase::Leaving) return;
     if (kind == LegKind::Ms) {
-        if (c->relaying && response.status >= 200) {
-            c->relaying = false;
-            (void)c->user->respond(response.status, response.reason, response.body,
-                                   response.body.empty() ? std::string_view{} : kSdp);
+        if (c->relay.busy() && response.status >= 200) {
+            c->relay.onMsFinal(*c->user, *c->ms, response);
             return;
         }
         if (response.status < 200 || response.status >= 300 || c->msReady) return;
@@ -260,7 +259,13 @@ void CallScripts::onInviteResponse(const sip::DialogRef& dialog, const sip::SipM
 void CallScripts::onAck(const sip::DialogRef& dialog, const sip::SipMessage& ack) {
     LegKind kind = LegKind::User;
     Call* c = legOf(dialog.get(), &kind);
-    if (!c || kind != LegKind::User || c->phase != Call::Phase::Answering) return;
+    if (!c || kind != LegKind::User) return;
+    if (c->phase == Call::Phase::Answered) {
+        if (c->relay.onCallerAck(*c->ms, ack) == OfferRelay::AckResult::NoAnswer)
+            leave(*c, true, "no SDP answer in the ACK of a re-INVITE");
+        return;
+    }
+    if (c->phase != Call::Phase::Answering) return;
     if (!c->userOffered) {
         if (ack.body.empty()) {
             leave(*c, true, "no SDP answer in the ACK");
@@ -275,26 +280,36 @@ void CallScripts::onAck(const sip::DialogRef& dialog, const sip::SipMessage& ack
 }
 
 void CallScripts::onReinvite(const sip::DialogRef& dialog, const sip::SipMessage& invite) {
-    LegKind kind = LegKind::User;
-    Call* c = legOf(dialog.get(), &kind);
-    if (!c || kind != LegKind::User || c->phase != Call::Phase::Answered || invite.body.empty() ||
-        invite.contentType != kSdp) {
-        (void)dialog->respond(488, "Not acceptable here");
-        return;
-    }
-    if (c->relaying) {
-        (void)dialog->respond(491);
-        return;
-    }
-    if (auto s = c->ms->reinvite(invite.body, kSdp); !s) {
-        (void)dialog->respond(500, "Media server leg not ready", {}, {}, {{"Retry-After", "1"}});
-        return;
-    }
-    c->relaying = true;
+    relayOffer(dialog, invite, false);
 }
 
 void CallScripts::onUpdate(const sip::DialogRef& dialog, const sip::SipMessage& update) {
-    (void)dialog->respondUpdate(update.body.empty() ? 200 : 488);
+    if (update.body.empty()) {
+        (void)dialog->respondUpdate(200);  // a session refresh (RFC 4028): ours to answer
+        return;
+    }
+    relayOffer(dialog, update, true);
+}
+
+void CallScripts::relayOffer(const sip::DialogRef& dialog, const sip::SipMessage& request,
+                             bool update) {
+    const auto refuse = [&](int status, std::string_view reason = {},
+                            const sip::HeaderList& headers = {}) {
+        if (update)
+            (void)dialog->respondUpdate(status, reason, {}, {}, headers);
+        else
+            (void)dialog->respond(status, reason, {}, {}, headers);
+    };
+    LegKind kind = LegKind::User;
+    Call* c = legOf(dialog.get(), &kind);
+    if (!c || kind != LegKind::User) return refuse(488, "Not acceptable here");
+    if (c->phase != Call::Phase::Answered) return refuse(500, "Not ready", {{"Retry-After", "1"}});
+    if (c->relay.busy()) return refuse(491);
+    if (!request.body.empty() && request.contentType != kSdp)
+        return refuse(415, {}, {{"Accept", kSdp}});
+    auto sent = update ? c->relay.startUpdate(*c->ms, request)
+                       : c->relay.startReinvite(*c->ms, request);
+    if (!sent) refuse(500, "Media server leg not ready", {{"Retry-After", "1"}});
 }
 
 void CallScripts::onBye(const sip::DialogRef& dialog, const sip::SipMessage&) {

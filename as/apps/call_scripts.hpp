@@ -163,6 +163,11 @@ private:
     Call* byId(const std::string& id);
     const Call* byId(const std::string& id) const;
     Call* legOf(const proto::sip::Dialog* dialog, LegKind* kind);
+    // The caller's re-INVITE (offer or none) or UPDATE offer, relayed to its parley-ms leg
+    // (OfferRelay) or refused: 488 not a caller's leg, 500 not answered yet, 491 an offer is
+    // on its way, 415 not SDP.
+    void relayOffer(const proto::sip::DialogRef& dialog, const proto::sip::SipMessage& request,
+                    bool update);
     MediaControl* mediaFor(MediaServerClient* server);
     void event(const Call& c, const std::string& type, const std::string& dataJson);
 

@@ -841,7 +841,7 @@ void Focus::onInviteResponse(const sip::DialogRef& dialog, const sip::SipMessage
             }
             return;
         }
-        if (response.status >= 200) relayAnswer(*p, response);
+        if (response.status >= 200) p->relay.onMsFinal(*p->user, *p->ms, response);
         return;
     }
     // The invitee's side of a dial-out.
@@ -859,48 +859,19 @@ void Focus::onInviteResponse(const sip::DialogRef& dialog, const sip::SipMessage
           "invitee answered " + std::to_string(response.status));
 }
 
-void Focus::relayAnswer(Participant& p, const sip::SipMessage& response) {
-    using Relay = Participant::Relay;
-    switch (p.relay) {
-        case Relay::Reinvite:
-            p.relay = Relay::None;
-            (void)p.user->respond(response.status, response.reason, response.body,
-                                  response.body.empty() ? std::string_view{} : kSdp);
-            break;
-        case Relay::Update:
-            p.relay = Relay::None;
-            (void)p.user->respondUpdate(response.status, response.reason, response.body,
-                                        response.body.empty() ? std::string_view{} : kSdp);
-            break;
-        case Relay::OfferlessReinvite:
-            if (response.status < 300 && !response.body.empty()) {
-                p.relay = Relay::AwaitAck;
-                (void)p.user->respond(200, {}, response.body, kSdp);
-            } else {
-                p.relay = Relay::None;
-                if (response.status < 300) (void)p.ms->ack();  // no offer: nothing to negotiate
-                (void)p.user->respond(response.status < 300 ? 500 : response.status, response.reason);
-            }
-            break;
-        case Relay::None:
-        case Relay::AwaitAck:
-            break;
-    }
-}
-
 void Focus::onAck(const sip::DialogRef& dialog, const sip::SipMessage& ack) {
     bool msSide = false;
     Participant* p = participantOf(dialog.get(), &msSide);
     if (!p || msSide || p->phase == Participant::Phase::Leaving) return;
-    if (p->relay == Participant::Relay::AwaitAck) {
-        p->relay = Participant::Relay::None;
-        if (ack.body.empty()) {
+    switch (p->relay.onCallerAck(*p->ms, ack)) {
+        case OfferRelay::AckResult::NoAnswer:
             leave(*p, Why::Failed, true, "no SDP answer in the ACK");
             return;
-        }
-        p->held = offerHolds(ack.body);
-        (void)p->ms->ack(ack.body, kSdp);
-        return;
+        case OfferRelay::AckResult::Relayed:
+            p->held = offerHolds(ack.body);
+            return;
+        case OfferRelay::AckResult::NotOurs:
+            break;
     }
     if (p->phase != Participant::Phase::Answering) return;
     if (!p->userOffered) {
@@ -928,7 +899,7 @@ void Focus::onReinvite(const sip::DialogRef& dialog, const sip::SipMessage& invi
         (void)dialog->respond(500, "Not ready", {}, {}, {{"Retry-After", "1"}});
         return;
     }
-    if (p->relay != Participant::Relay::None) {
+    if (p->relay.busy()) {
         (void)dialog->respond(491);
         return;
     }
@@ -936,12 +907,10 @@ void Focus::onReinvite(const sip::DialogRef& dialog, const sip::SipMessage& invi
         (void)dialog->respond(415, {}, {}, {}, {{"Accept", kSdp}});
         return;
     }
-    auto s = p->ms->reinvite(invite.body, invite.body.empty() ? std::string_view{} : kSdp);
-    if (!s) {
+    if (auto s = p->relay.startReinvite(*p->ms, invite); !s) {
         (void)dialog->respond(500, "Media server leg not ready", {}, {}, {{"Retry-After", "1"}});
         return;
     }
-    p->relay = invite.body.empty() ? Participant::Relay::OfferlessReinvite : Participant::Relay::Reinvite;
     if (!invite.body.empty()) {
         bool held = offerHolds(invite.body);
         if (held != p->held) {
@@ -964,16 +933,14 @@ void Focus::onUpdate(const sip::DialogRef& dialog, const sip::SipMessage& update
         (void)dialog->respondUpdate(!p || msSide ? 488 : 500, !p || msSide ? "Not acceptable here" : "Not ready");
         return;
     }
-    if (p->relay != Participant::Relay::None) {
+    if (p->relay.busy()) {
         (void)dialog->respondUpdate(491);
         return;
     }
-    // parley-ms takes offers by re-INVITE only; the answer returns in the UPDATE's 200.
-    if (auto s = p->ms->reinvite(update.body, kSdp); !s) {
+    if (auto s = p->relay.startUpdate(*p->ms, update); !s) {
         (void)dialog->respondUpdate(500, "Media server leg not ready", {}, {}, {{"Retry-After", "1"}});
         return;
     }
-    p->relay = Participant::Relay::Update;
     bool held = offerHolds(update.body);
     if (held != p->held) {
         p->held = held;

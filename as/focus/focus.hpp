@@ -278,7 +278,6 @@ private:
     void legEnded(const proto::sip::Dialog* dialog);
     void roomMaybeIdle(Room& room);
     void publish(Room& room, const Participant& p);
-    void relayAnswer(Participant& p, const proto::sip::SipMessage& response);
 
     Participant* findIn(const std::string& room, const std::string& id, common::Error* error);
     const Participant* findIn(const std::string& room, const std::string& id, common::Error* error) const;

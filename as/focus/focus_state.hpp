@@ -12,6 +12,7 @@
 #include "as/callctl/media_control.hpp"
 #include "as/events/conference_events.hpp"
 #include "as/focus/focus.hpp"
+#include "as/callctl/offer_relay.hpp"
 #include "proto/sip/dialog.hpp"
 #include "proto/sip/subscription.hpp"
 
@@ -21,7 +22,6 @@ namespace sip = proto::sip;
 
 struct Focus::Participant {
     enum class Phase { Setup, Answering, Pin, Name, Waiting, Joining, Joined, Leaving };
-    enum class Relay { None, Reinvite, OfferlessReinvite, AwaitAck, Update };
 
     std::uint64_t id = 0;
     std::string key;       // "p<id>", the participant's name in events
@@ -56,7 +56,7 @@ struct Focus::Participant {
     std::string nameRecording;     // roll call: URI of the recorded name
     std::chrono::system_clock::time_point joinedAt{};
     std::chrono::system_clock::time_point createdAt = std::chrono::system_clock::now();
-    Relay relay = Relay::None;
+    OfferRelay relay;  // the caller's mid-dialog offer on its way to parley-ms
 
     sip::SubscriptionRef referProgress;  // dial-out asked for by REFER
     bool progressDone = true;

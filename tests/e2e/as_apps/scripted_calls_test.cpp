@@ -12,6 +12,7 @@
 
 #include <condition_variable>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <span>
 #include <sstream>
@@ -240,7 +241,12 @@ TEST_CASE("as apps: a dead webhook plays the fallback prompt, then the AS hangs 
     CHECK(fx.asLog().find("falling back") != std::string::npos);
 }
 
-TEST_CASE("as apps: the echo app sends the caller's audio back", "[apps][e2e][sipp]") {
+// A caller routed to the echo app (sipp, streaming 600 Hz after its ACK and then running
+// `then`): it must be answered and hear itself; `during` runs next with the capture and the
+// caller; finally sipp must end with 0 (its scenario's checks passed).
+void echoCall(const std::string& then,
+              const std::function<void(FocusSystem&, RtpCapture&, SippPeer&, std::uint16_t port)>&
+                  during) {
     if (!haveProgram("sipp")) PARLEY_SKIP("sipp is not installed");
     FocusSystem fx(document({room("r1")}, {route("r-echo", "echo", "app", "echo")}));
     if (!fx.focusFlags()) PARLEY_SKIP("parley-as takes no --rooms");
@@ -253,7 +259,7 @@ TEST_CASE("as apps: the echo app sends the caller's audio back", "[apps][e2e][si
     UacOptions o;
     o.room = "echo";
     o.fromUser = "caller";
-    o.afterAck = streamTone(toneFile(fx.dir(), 600)) + pauseMs(6000);
+    o.afterAck = streamTone(toneFile(fx.dir(), 600)) + then;
     SippPeer c = startUac(fx, "caller", o, port);
     {
         bool answered = c.waitAnswered(20s);
@@ -265,9 +271,49 @@ TEST_CASE("as apps: the echo app sends the caller's audio back", "[apps][e2e][si
         INFO(cap->describe(port, t0, 1e300, {600}) << "\n" << fx.logs(4000));
         CHECK(heard);
     }
+    if (during) during(fx, *cap, c, port);
     auto rc = c.wait(20s);
     INFO(c.describe() << "\n" << fx.logs(3000));
     CHECK(rc == std::optional<int>(0));
+}
+
+TEST_CASE("as apps: the echo app sends the caller's audio back", "[apps][e2e][sipp]") {
+    echoCall(pauseMs(6000), {});
+}
+
+// For echoCall(): the 200 to the request of CSeq `cseq` ("2 INVITE") comes, and the caller
+// still hears itself after it.
+std::function<void(FocusSystem&, RtpCapture&, SippPeer&, std::uint16_t)> heardAfter200(
+    std::string cseq) {
+    return [cseq](FocusSystem& fx, RtpCapture& cap, SippPeer& c, std::uint16_t port) {
+        bool answered = false;
+        for (int i = 0; i < 100 && !answered; ++i) {
+            answered = c.received("SIP/2.0 200", cseq);
+            if (!answered) std::this_thread::sleep_for(100ms);
+        }
+        {
+            INFO(cseq << "\n" << c.describe() << "\n" << fx.logs(3000));
+            REQUIRE(answered);
+        }
+        const double t1 = nowSeconds() + 0.5;
+        bool heard = cap.waitHeard(port, 600, t1, 10s);
+        INFO(cap.describe(port, t1, 1e300, {600}) << "\n" << fx.logs(4000));
+        CHECK(heard);
+    };
+}
+
+TEST_CASE("as apps: an offerless re-INVITE to the echo app brings parley-ms's offer, the ACK "
+          "answers it and the echo goes on",
+          "[apps][e2e][sipp]") {
+    // The re-INVITE has no body; sipp fails the call unless its 200 carries an m=audio offer.
+    echoCall(pauseMs(2000) + reInvite("sendrecv", 2, true) + pauseMs(5000),
+             heardAfter200("2 INVITE"));
+}
+
+TEST_CASE("as apps: an UPDATE with an offer to the echo app is answered by parley-ms and the "
+          "echo goes on",
+          "[apps][e2e][sipp]") {
+    echoCall(pauseMs(2000) + update("sendrecv", 2) + pauseMs(5000), heardAfter200("2 UPDATE"));
 }
 
 }  // namespace parley::test::focus

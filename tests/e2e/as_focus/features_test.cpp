@@ -127,40 +127,6 @@ std::string streamToneOnce(const std::filesystem::path& dir, double freq, double
            "\"/></action></nop>\n";
 }
 
-// An UPDATE in the caller's dialog with a new offer (RFC 3311) in direction `direction`,
-// and its 200 (no ACK for an UPDATE).
-std::string update(const std::string& direction, int cseq) {
-    const std::string c = std::to_string(cseq);
-    return R"(  <send retrans="500"><![CDATA[
-UPDATE [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: [$fromuser] <sip:[$fromuser]@[local_ip]>;tag=[pid]sippt[call_number]
-To: <sip:[$room]@[remote_ip]:[remote_port]>[peer_tag_param]
-[routes]
-Call-ID: [call_id]
-CSeq: )" + c + R"( UPDATE
-Contact: <sip:[$fromuser]@[local_ip]:[local_port]>
-Max-Forwards: 70
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=sipp 1 )" + c + R"( IN IP4 [local_ip]
-s=-
-c=IN IP4 [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0 101
-a=rtpmap:0 PCMU/8000
-a=rtpmap:101 telephone-event/8000
-a=fmtp:101 0-15
-a=ptime:20
-a=)" + direction + R"(
-
-]]></send>
-  <recv response="200"/>
-)";
-}
-
 // The body of the 200 the caller received for the request with CSeq `cseq` ("2 UPDATE").
 std::string okBody(const SippPeer& peer, const std::string& cseq) {
     const std::string text = peer.messagesText();

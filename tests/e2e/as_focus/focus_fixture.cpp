@@ -432,8 +432,19 @@ Content-Length: 0
 
 }  // namespace
 
-std::string reInvite(const std::string& direction, int cseq) {
+std::string reInvite(const std::string& direction, int cseq, bool offerless) {
     const std::string c = std::to_string(cseq);
+    // The SDP rides in the INVITE, or (offerless) in the ACK as the answer to the 200's
+    // offer, which must be there.
+    const std::string withSdp = "Content-Type: application/sdp\nContent-Length: [len]\n\n" +
+                                sdp(direction, cseq) + "\n";
+    const std::string empty = "Content-Length: 0\n\n";
+    // (sipp refuses a variable that is set and never read: <Reference> reads it.)
+    const std::string expectOffer =
+        offerless ? R"(><action><ereg regexp="m=audio [1-9]" search_in="body" check_it="true" )"
+                    R"(assign_to="offer"/></action></recv>
+  <Reference variables="offer"/>)"
+                  : "/>";
     return R"(  <send retrans="500"><![CDATA[
 INVITE [next_url] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
@@ -444,13 +455,9 @@ Call-ID: [call_id]
 CSeq: )" + c + R"( INVITE
 Contact: <sip:[$fromuser]@[local_ip]:[local_port]>
 Max-Forwards: 70
-Content-Type: application/sdp
-Content-Length: [len]
-
-)" + sdp(direction, cseq) + R"(
-]]></send>
+)" + (offerless ? empty : withSdp) + R"(]]></send>
   <recv response="100" optional="true"/>
-  <recv response="200"/>
+  <recv response="200")" + expectOffer + R"(
   <send><![CDATA[
 ACK [next_url] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
@@ -460,9 +467,30 @@ To: <sip:[$room]@[remote_ip]:[remote_port]>[peer_tag_param]
 Call-ID: [call_id]
 CSeq: )" + c + R"( ACK
 Max-Forwards: 70
-Content-Length: 0
+)" + (offerless ? withSdp : empty) + R"(]]></send>
+)";
+}
 
+// An UPDATE in the caller's dialog with a new offer (RFC 3311) in direction `direction`,
+// and its 200 (no ACK for an UPDATE).
+std::string update(const std::string& direction, int cseq) {
+    const std::string c = std::to_string(cseq);
+    return R"(  <send retrans="500"><![CDATA[
+UPDATE [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+)" + std::string(kDialogFrom) + R"(
+To: <sip:[$room]@[remote_ip]:[remote_port]>[peer_tag_param]
+[routes]
+Call-ID: [call_id]
+CSeq: )" + c + R"( UPDATE
+Contact: <sip:[$fromuser]@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: [len]
+
+)" + sdp(direction, cseq) + R"(
 ]]></send>
+  <recv response="200"/>
 )";
 }
 

@@ -169,8 +169,12 @@ std::filesystem::path dtmfPcap(const std::filesystem::path& dir, const std::stri
 std::string streamTone(const std::filesystem::path& file);  // rtp_stream, looped forever
 std::string playPcap(const std::filesystem::path& file);     // play_pcap_audio
 std::string pauseMs(int ms);
-// A re-INVITE in the dialog with this direction attribute, its 200 and the ACK.
-std::string reInvite(const std::string& direction, int cseq);
+// A re-INVITE in the dialog with this direction attribute, its 200 and the ACK. offerless:
+// the INVITE has no body, the 200 must carry an offer (m=audio) and the ACK answers it.
+std::string reInvite(const std::string& direction, int cseq, bool offerless = false);
+// An UPDATE in the caller's dialog with a new offer (RFC 3311) in direction `direction`,
+// and its 200 (no ACK for an UPDATE).
+std::string update(const std::string& direction, int cseq);
 
 struct UacOptions {
     std::string room = "r1";
