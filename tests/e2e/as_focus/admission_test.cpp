@@ -79,8 +79,13 @@ TEST_CASE("as focus: CANCEL while ringing leaves no media leg on parley-ms", "[f
     o.room = "r1";
     o.cancelAfterRinging = true;
     o.timeoutSeconds = 30;
+    // parley-ms stopped: the focus rings (180 at once) and cannot answer before the CANCEL
+    // (a running MS answers within milliseconds and the CANCEL would race the 200). When it
+    // runs again its media leg must go away too.
+    fx.freezeMs(true);
     SippPeer p = startUac(fx, "canceller", o);
     auto rc = p.wait(40s);
+    fx.freezeMs(false);
     {
         INFO(p.describe() << "\n" << fx.logs(3000));
         CHECK(p.received("SIP/2.0 180", "1 INVITE"));

@@ -104,6 +104,8 @@ class FocusSystem {
     int stopAs() { return as_->stop(SIGTERM, 15s); }
     // SIGKILL to parley-ms (a media server dying under its calls).
     void killMs() { (void)ms_->process.stop(SIGKILL, 5s); }
+    // SIGSTOP (true) or SIGCONT (false) to parley-ms: a media server slow to answer.
+    void freezeMs(bool frozen) { (void)::kill(ms_->process.pid(), frozen ? SIGSTOP : SIGCONT); }
 
   private:
     TempDir dir_;
