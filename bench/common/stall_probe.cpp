@@ -77,7 +77,6 @@ void StallProbe::run(int cpu, int priority) {
         }
         const std::int64_t woke = nowNs(CLOCK_MONOTONIC);
         const std::int64_t wokeReal = nowNs(CLOCK_REALTIME);
-        wakeups_.fetch_add(1, std::memory_order_relaxed);
         const std::int64_t late = woke - due;
         if (late > thresholdNs_) {
             const std::size_t n = count_.load(std::memory_order_relaxed);
@@ -106,7 +105,7 @@ bool StallProbe::overlaps(std::int64_t fromNs, std::int64_t toNs) const {
 
 StallProbe::Summary StallProbe::summary(std::int64_t fromNs, std::int64_t toNs) const {
     Summary s;
-    s.wakeups = wakeups();
+    s.dropped = dropped_.load(std::memory_order_relaxed);
     const std::size_t n = count_.load(std::memory_order_acquire);
     for (std::size_t i = 0; i < n; ++i) {
         const Stall& st = stalls_[i];

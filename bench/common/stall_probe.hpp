@@ -19,8 +19,8 @@
 // Contract: start() on any thread; the recording thread is the probe's own. overlaps() and
 // summary() may be called from one other thread while the probe runs: entries below the
 // published count are complete (release/acquire). At most `capacity` stalls are kept; later
-// ones are counted in dropped() (overlaps() then answers only for the kept ones, and the
-// report says so). stop() (or the destructor) joins the thread.
+// ones are counted in Summary::dropped (overlaps() then answers only for the kept ones, and
+// the report says so). stop() (or the destructor) joins the thread.
 
 #include <atomic>
 #include <cstddef>
@@ -40,11 +40,11 @@ class StallProbe {
         std::int64_t wokeNs = 0;  // when it did
     };
     struct Summary {
-        std::uint64_t wakeups = 0;
         std::uint64_t stalls = 0;       // wake-ups later than the threshold
         std::uint64_t over2ms = 0;      // of which later than 2 ms
         std::int64_t maxNs = 0;         // the longest
         std::int64_t totalNs = 0;       // their sum
+        std::uint64_t dropped = 0;      // stalls not kept (capacity full) since start
     };
 
     // cpu >= 0; priority 1..99 (SCHED_FIFO). The error says why the thread could not be
@@ -58,15 +58,10 @@ class StallProbe {
     StallProbe& operator=(const StallProbe&) = delete;
 
     void stop();
-    std::int64_t periodNs() const { return periodNs_; }
-    std::int64_t thresholdNs() const { return thresholdNs_; }
     // True when a recorded stall overlaps [fromNs, toNs] (CLOCK_REALTIME).
     bool overlaps(std::int64_t fromNs, std::int64_t toNs) const;
-    // The stalls whose wake-up fell inside [fromNs, toNs]; wakeups counts all the probe's
-    // wake-ups since start (the thread's own count, not per window).
+    // The stalls whose wake-up fell inside [fromNs, toNs].
     Summary summary(std::int64_t fromNs, std::int64_t toNs) const;
-    std::uint64_t wakeups() const { return wakeups_.load(std::memory_order_relaxed); }
-    std::uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
 
   private:
     StallProbe(std::int64_t periodNs, std::int64_t thresholdNs, std::size_t capacity);
@@ -76,7 +71,6 @@ class StallProbe {
     std::int64_t thresholdNs_;
     std::vector<Stall> stalls_;
     std::atomic<std::size_t> count_{0};
-    std::atomic<std::uint64_t> wakeups_{0};
     std::atomic<std::uint64_t> dropped_{0};
     std::atomic<bool> stop_{false};
     std::atomic<int> ready_{0};  // 0 starting, 1 running, -errno failed

@@ -213,6 +213,10 @@ void printStalls(const StepMeasures& s) {
         static_cast<unsigned long long>(s.stalls.stalls),
         static_cast<unsigned long long>(s.stalls.over2ms), s.stalls.maxNs / 1e6,
         s.stalls.totalNs / 1e6, 1000.0 * s.msCoreSteal);
+    if (s.stalls.dropped > 0)
+        std::printf("stall probe: %llu stalls not kept (its table was full): the intervals "
+                    "after them count as outside stalls\n",
+                    static_cast<unsigned long long>(s.stalls.dropped));
 }
 
 std::unique_ptr<StallProbe> startStallProbe(const GeneratorOptions& o) {

@@ -56,11 +56,12 @@ std::string metricsText(const MsStatus& s) {
            double(s.invitesRefused));
 
     const auto& m = s.media;
-    std::uint64_t ticks = 0, late = 0, skipped = 0, maxTick = 0, rtpIn = m.endedLegs.packetsIn,
-                  rtpOut = m.endedLegs.packetsOut, malformed = m.endedLegs.malformed,
-                  strangers = m.endedLegs.strangers + m.endedLegs.rtcpStrangers,
-                  rtcpMalformed = m.endedLegs.rtcpMalformed, overflow = m.endedJitterOverflow,
-                  trimmed = m.endedJitterTrimmed, readLimits = m.endedLegs.readLimitHits,
+    const rtp::RtpCounters& ended = m.endedLegs.rtp;
+    std::uint64_t ticks = 0, late = 0, skipped = 0, maxTick = 0, rtpIn = ended.packetsIn,
+                  rtpOut = ended.packetsOut, malformed = ended.malformed,
+                  strangers = ended.strangers + ended.rtcpStrangers,
+                  rtcpMalformed = ended.rtcpMalformed, overflow = m.endedLegs.jitterOverflow,
+                  trimmed = m.endedLegs.jitterTrimmed, readLimits = ended.readLimitHits,
                   jitterMax = 0, jitterMeanSum = 0;
     for (const auto& w : m.workers) {
         ticks += w.ticks;

@@ -183,9 +183,7 @@ void MediaPlane::onReturned(std::shared_ptr<LegPtr> box) {
         if (!leg->rtp) return;
         leg->rtp->sendBye(common::Clock::now());
         // In no worker's totals any more (its old worker let it go): count it here.
-        counters_.endedLegs += leg->rtp->counters();
-        counters_.endedJitterOverflow += leg->rtp->jitterStats().overflow;
-        counters_.endedJitterTrimmed += leg->rtp->jitterStats().trimmed;
+        counters_.endedLegs.add(*leg->rtp);
         logDropped(leg->id, leg->rtp->counters());
         return;
     }

@@ -105,9 +105,7 @@ struct PlaneStats {
     std::uint64_t noMediaEvents = 0;
     // Legs that ended between two workers (removed while moving); the workers' totals hold
     // the legs they dropped themselves.
-    rtp::RtpCounters endedLegs;
-    std::uint64_t endedJitterOverflow = 0;
-    std::uint64_t endedJitterTrimmed = 0;
+    LegTotals endedLegs;
     std::vector<WorkerStats> workers;
 };
 

@@ -187,9 +187,7 @@ void MediaWorker::drop(std::uint64_t key) {
         if (!leg->rtp) return;
         unwatchLeg(*leg);
         leg->rtp->sendBye(now);
-        retired_ += leg->rtp->counters();
-        retiredOverflow_ += leg->rtp->jitterStats().overflow;
-        retiredTrimmed_ += leg->rtp->jitterStats().trimmed;
+        retired_.add(*leg->rtp);
         publishCounters();
         if (events_.dropped) events_.dropped(leg->id, leg->rtp->counters());
         // The RtpSession closes its sockets and gives the ports back here.
@@ -562,19 +560,21 @@ void MediaWorker::runTick(TimePoint now) {
     if (tickCount_ % 50 == 0) checkMedia(now);
 }
 
+void LegTotals::add(const rtp::RtpSession& session) {
+    rtp += session.counters();
+    jitterOverflow += session.jitterStats().overflow;
+    jitterTrimmed += session.jitterStats().trimmed;
+}
+
 // The counters of the legs living here plus those of the legs dropped here, so that each
 // published total only grows (a leg that ends keeps its counts in them).
 void MediaWorker::publishCounters() {
-    rtp::RtpCounters sum = retired_;
-    std::uint64_t overflow = retiredOverflow_, trimmed = retiredTrimmed_, delaySum = 0,
-                  delayMax = 0, delayLegs = 0;
+    LegTotals total = retired_;
+    std::uint64_t delaySum = 0, delayMax = 0, delayLegs = 0;
     for (WorkerLeg* leg : order_) {
         if (!leg->rtp) continue;
-        sum += leg->rtp->counters();
-        const rtp::JitterBufferStats& j = leg->rtp->jitterStats();
-        overflow += j.overflow;
-        trimmed += j.trimmed;
-        if (leg->rtp->receiving() && j.framesIn > 0) {
+        total.add(*leg->rtp);
+        if (leg->rtp->receiving() && leg->rtp->jitterStats().framesIn > 0) {
             const auto d = static_cast<std::uint64_t>(
                 std::chrono::duration_cast<std::chrono::microseconds>(leg->rtp->jitterDelay())
                     .count());
@@ -583,13 +583,14 @@ void MediaWorker::publishCounters() {
             ++delayLegs;
         }
     }
+    const rtp::RtpCounters& sum = total.rtp;
     rtpIn_.store(sum.packetsIn, std::memory_order_relaxed);
     rtpOut_.store(sum.packetsOut, std::memory_order_relaxed);
     malformed_.store(sum.malformed, std::memory_order_relaxed);
     strangers_.store(sum.strangers + sum.rtcpStrangers, std::memory_order_relaxed);
     rtcpMalformed_.store(sum.rtcpMalformed, std::memory_order_relaxed);
-    jitterOverflow_.store(overflow, std::memory_order_relaxed);
-    jitterTrimmed_.store(trimmed, std::memory_order_relaxed);
+    jitterOverflow_.store(total.jitterOverflow, std::memory_order_relaxed);
+    jitterTrimmed_.store(total.jitterTrimmed, std::memory_order_relaxed);
     readLimitHits_.store(sum.readLimitHits, std::memory_order_relaxed);
     jitterDelayMean_.store(delayLegs > 0 ? delaySum / delayLegs : 0, std::memory_order_relaxed);
     jitterDelayMax_.store(delayMax, std::memory_order_relaxed);

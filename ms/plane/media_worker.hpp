@@ -142,6 +142,15 @@ struct WorkerEvents {
     std::function<void(std::shared_ptr<LegPtr> leg)> returned;
 };
 
+// Counts of legs summed: their RTP counters and their jitter buffers' drops (a worker's
+// dropped legs, the plane's legs that ended between workers).
+struct LegTotals {
+    rtp::RtpCounters rtp;
+    std::uint64_t jitterOverflow = 0;
+    std::uint64_t jitterTrimmed = 0;
+    void add(const rtp::RtpSession& session);
+};
+
 struct WorkerStats {
     std::uint64_t ticks = 0;
     std::uint64_t lateWakeups = 0;   // woke after a later deadline had passed
@@ -254,10 +263,7 @@ class MediaWorker {
     common::Duration sendTime_{};  // how long the send phase takes (smoothed)
     std::uint64_t windowReadMax_ = 0;
     std::uint64_t windowTickMax_ = 0;
-    // The summed counters of the legs dropped here (released legs take theirs along).
-    rtp::RtpCounters retired_;
-    std::uint64_t retiredOverflow_ = 0;
-    std::uint64_t retiredTrimmed_ = 0;
+    LegTotals retired_;  // the legs dropped here (released legs take theirs along)
 
     std::atomic<std::uint64_t> ticks_{0};
     std::atomic<std::uint64_t> lateWakeups_{0};
