@@ -126,6 +126,8 @@ void MediaWorker::stop() {
     groups_.clear();
     slots_.clear();
     groupOrder_.clear();
+    batches_.clear();
+    batchLegs_.clear();
     loop_.unwatch(timerFd_.get());
     legCount_.store(0, std::memory_order_relaxed);
 }
@@ -346,22 +348,46 @@ void MediaWorker::unwatchLeg(WorkerLeg& leg) {
     loop_.unwatch(leg.rtp->rtcpFd());
 }
 
-void MediaWorker::readLegs() {
+// Marks the legs whose RTP socket has something to read; each is read when its batch runs.
+void MediaWorker::scanReadable() {
     // readyEvents_ has room for every leg (watchLeg), so one call lists every ready socket.
     if (readyEvents_.empty()) return;
     const int n = ::epoll_wait(readyFd_.get(), readyEvents_.data(),
                                static_cast<int>(readyEvents_.size()), 0);
-    if (n <= 0) return;  // nothing ready (EINTR: the next tick reads it)
-    const TimePoint now = Clock::now();
-    for (int i = 0; i < n; ++i) {
-        auto* leg = static_cast<WorkerLeg*>(readyEvents_[static_cast<std::size_t>(i)].data.ptr);
-        leg->rtp->onRtpReadable(now);
-    }
+    for (int i = 0; i < n; ++i)  // n < 0 (EINTR): the next tick reads them
+        static_cast<WorkerLeg*>(readyEvents_[static_cast<std::size_t>(i)].data.ptr)->readable = true;
 }
 
 void MediaWorker::legsChanged() {
     legCount_.store(legs_.size(), std::memory_order_relaxed);
+    rebuildBatches();
     armTimer(!legs_.empty());
+}
+
+// Every group in groupOrder_ is a batch (a group with no leg here still mixes), then the
+// legs that no group holds; within a batch the legs keep their tick order.
+void MediaWorker::rebuildBatches() {
+    batches_.assign(groupOrder_.size() + 1, TickBatch{});
+    std::map<const MixGroup*, std::size_t> at;
+    for (std::size_t i = 0; i < groupOrder_.size(); ++i) {
+        at[groupOrder_[i]] = i;
+        batches_[i].group = groupOrder_[i];
+    }
+    std::vector<std::size_t> batchOf(order_.size());
+    std::vector<std::size_t> count(batches_.size(), 0);
+    for (std::size_t i = 0; i < order_.size(); ++i) {
+        auto it = order_[i]->group != nullptr ? at.find(order_[i]->group) : at.end();
+        batchOf[i] = it != at.end() ? it->second : groupOrder_.size();
+        ++count[batchOf[i]];
+    }
+    std::size_t begin = 0;
+    for (std::size_t b = 0; b < batches_.size(); ++b) {
+        batches_[b].begin = batches_[b].end = begin;
+        begin += count[b];
+    }
+    batchLegs_.assign(order_.size(), nullptr);
+    for (std::size_t i = 0; i < order_.size(); ++i)
+        batchLegs_[batches_[batchOf[i]].end++] = order_[i];
 }
 
 void MediaWorker::bindLeg(WorkerLeg& leg) {
@@ -418,6 +444,7 @@ void MediaWorker::groupsChanged() {
         conferences += group->engine.plan().conferences.size();
     }
     conferenceCount_.store(conferences, std::memory_order_relaxed);
+    rebuildBatches();
 }
 
 void MediaWorker::forwardDigit(const WorkerLeg& from, const rtp::DigitEvent& digit) {
@@ -453,16 +480,17 @@ void MediaWorker::onTimer() {
         nextDeadline_ += kTickPeriod * static_cast<long>(skipped);
         run = kMaxCatchUpTicks;
     }
-    // What every leg received since the previous tick, before any tick runs (catch-up
-    // ticks after it find the sockets empty).
-    const TimePoint readStart = Clock::now();
+    // Which legs received something since the previous tick, before any tick runs; each is
+    // read when its batch runs in the first tick (catch-up ticks after it would find the
+    // sockets empty).
+    const TimePoint scanStart = Clock::now();
     const TimePoint lastDue = nextDeadline_ + kTickPeriod * static_cast<long>(run - 1);
-    windowWakeMax_ = std::max(windowWakeMax_, micros(readStart - lastDue));
-    readLegs();
-    windowReadMax_ = std::max(windowReadMax_, micros(Clock::now() - readStart));
+    windowWakeMax_ = std::max(windowWakeMax_, micros(scanStart - lastDue));
+    scanReadable();
+    windowReadMax_ = std::max(windowReadMax_, micros(Clock::now() - scanStart));
     for (std::uint64_t i = 0; i < run; ++i) {
-        const TimePoint started = i == 0 ? readStart : Clock::now();
-        runTick(nextDeadline_);
+        const TimePoint started = i == 0 ? scanStart : Clock::now();
+        runTick(nextDeadline_, i == 0);
         nextDeadline_ += kTickPeriod;
         const std::uint64_t took = micros(Clock::now() - started);
         storeMax(maxTickMicros_, took);
@@ -504,45 +532,65 @@ void MediaWorker::holdUntilSendTime(TimePoint deadline) {
     }
 }
 
-void MediaWorker::runTick(TimePoint now) {
-    for (WorkerLeg* leg : order_) {
-        if (leg->rtp) {
-            leg->rtp->tick(now);
-            leg->rtp->pullFrame(leg->in);
-        } else {
-            leg->in.clear();
+void MediaWorker::runTick(TimePoint now, bool read) {
+    // One batch (a group and its legs) at a time from reading to the encoded packet, so that
+    // a leg's jitter buffer and frames are still in the cache when it is mixed and encoded;
+    // then every packet is sent in one sweep at the send offset.
+    for (const TickBatch& batch : batches_) {
+        WorkerLeg* const* const first = batchLegs_.data() + batch.begin;
+        WorkerLeg* const* const last = batchLegs_.data() + batch.end;
+        if (read) {
+            const TimePoint at = Clock::now();
+            for (auto p = first; p != last; ++p) {
+                WorkerLeg* leg = *p;
+                if (!leg->readable) continue;
+                leg->readable = false;
+                if (leg->rtp) leg->rtp->onRtpReadable(at);
+            }
         }
-        if (leg->dialog) {
-            leg->dialog->onTick(now);
-            // A conference dialog's prompt is its participant's input to the mix.
-            if (!leg->rtp) leg->dialog->playout(leg->in);
+        for (auto p = first; p != last; ++p) {
+            WorkerLeg* leg = *p;
+            if (leg->rtp) {
+                leg->rtp->tick(now);
+                leg->rtp->pullFrame(leg->in);
+            } else {
+                leg->in.clear();
+            }
+            if (leg->dialog) {
+                leg->dialog->onTick(now);
+                // A conference dialog's prompt is its participant's input to the mix.
+                if (!leg->rtp) leg->dialog->playout(leg->in);
+            }
         }
-    }
-    for (MixGroup* group : groupOrder_) group->engine.runTick(group->inputs, group->outputs);
-    // Dialogs hear and speak before the send phase (digit detection, collection, recording,
-    // prompt rendering and time-stretching vary from tick to tick): the send phase is only
-    // encoding and sending, so each stream leaves at the same offset every tick.
-    for (WorkerLeg* leg : order_) {
-        if (!leg->dialog) continue;
-        const bool planned = leg->planIndex != mixer::kNoIndex;
-        if (!leg->rtp) {
-            leg->dialog->listen(planned ? leg->out : silence_, now);
-        } else {
-            leg->dialog->listen(leg->in, now);
-            if (!planned) leg->out.clear();
-            leg->dialog->playout(leg->out);
+        if (batch.group != nullptr)
+            batch.group->engine.runTick(batch.group->inputs, batch.group->outputs);
+        // Dialogs hear and speak before the send phase (digit detection, collection,
+        // recording, prompt rendering and time-stretching vary from tick to tick): the send
+        // phase is only system calls, so each stream leaves at the same offset every tick.
+        for (auto p = first; p != last; ++p) {
+            WorkerLeg* leg = *p;
+            if (leg->dialog) {
+                const bool planned = leg->planIndex != mixer::kNoIndex;
+                if (!leg->rtp) {
+                    leg->dialog->listen(planned ? leg->out : silence_, now);
+                } else {
+                    leg->dialog->listen(leg->in, now);
+                    if (!planned) leg->out.clear();
+                    leg->dialog->playout(leg->out);
+                }
+            }
+            if (leg->rtp) {
+                const bool planned = leg->planIndex != mixer::kNoIndex;
+                leg->rtp->prepareFrame(leg->dialog || planned ? leg->out : silence_);
+            }
+            // A runner that reported its end is done with the media.
+            if (leg->dialog && leg->dialog->ended()) leg->dialog.reset();
         }
     }
     holdUntilSendTime(now);
     const TimePoint sendStart = Clock::now();
-    for (WorkerLeg* leg : order_) {
-        if (leg->rtp) {
-            const bool planned = leg->planIndex != mixer::kNoIndex;
-            leg->rtp->pushFrame(leg->dialog || planned ? leg->out : silence_);
-        }
-        // A runner that reported its end is done with the media.
-        if (leg->dialog && leg->dialog->ended()) leg->dialog.reset();
-    }
+    for (WorkerLeg* leg : batchLegs_)
+        if (leg->rtp) leg->rtp->sendPrepared();
     // The send phase's cost, smoothed (1/8 per tick) and raised at once by a slower tick.
     const common::Duration sent = Clock::now() - sendStart;
     sendTime_ = sent > sendTime_ ? sent : sendTime_ + (sent - sendTime_) / 8;
@@ -603,7 +651,7 @@ void MediaWorker::checkMedia(TimePoint now) {
                                           << " mean " << jitterDelayMean_.load(std::memory_order_relaxed)
                                           << " us max " << jitterDelayMax_.load(std::memory_order_relaxed)
                                           << " us; last 10 s: wake-up late max " << windowWakeMax_
-                                          << " us, read max " << windowReadMax_
+                                          << " us, readiness scan max " << windowReadMax_
                                           << " us, tick max " << windowTickMax_ << " us");
         windowWakeMax_ = windowReadMax_ = windowTickMax_ = 0;
     }

@@ -204,6 +204,12 @@ void RtpSession::pullFrame(media::AudioFrame& out) {
 }
 
 void RtpSession::pushFrame(const media::AudioFrame& frame) {
+    prepareFrame(frame);
+    sendPrepared();
+}
+
+void RtpSession::prepareFrame(const media::AudioFrame& frame) {
+    sendPrepared();  // one still waiting goes first: a packet prepared is never lost
     if (pushedOnce_ && lastPushTick_ == tickCount_) ++tickCount_;  // no tick() in between
     if (pushedOnce_ && tickCount_ > lastPushTick_ + 1) markerPending_ = true;  // skipped ticks
     pushedOnce_ = true;
@@ -221,7 +227,7 @@ void RtpSession::pushFrame(const media::AudioFrame& frame) {
             h.marker = ev->marker;
             h.timestamp = ev->timestamp;
             if (ev->marker) ++counters_.dtmfOut;  // a digit's first packet
-            sendRtp(h, ev->payload);
+            prepareRtp(h, ev->payload);
             return;
         }
     }
@@ -243,7 +249,7 @@ void RtpSession::pushFrame(const media::AudioFrame& frame) {
     h.timestamp = ts;
     h.marker = markerPending_;
     markerPending_ = false;
-    sendRtp(h, payload);
+    prepareRtp(h, payload);
 }
 
 bool RtpSession::sendDigit(char digit, std::chrono::milliseconds duration) {
@@ -251,16 +257,23 @@ bool RtpSession::sendDigit(char digit, std::chrono::milliseconds duration) {
     return dtmfTx_.queue(digit, duration);
 }
 
-bool RtpSession::sendRtp(const RtpHeader& hdr, std::span<const std::uint8_t> payload) {
+void RtpSession::prepareRtp(const RtpHeader& hdr, std::span<const std::uint8_t> payload) {
     RtpHeader h = hdr;
     h.sequence = seq_++;
     const std::size_t n = buildRtp(h, payload, txBuf_);
-    if (n == 0) return false;
+    if (n == 0) return;
     lastSentTimestamp_ = h.timestamp;
     sentSinceReport_ = true;
     ++counters_.packetsOut;
     counters_.bytesOut += n;
     counters_.payloadBytesOut += payload.size();
+    txPending_ = n;
+}
+
+void RtpSession::sendPrepared() {
+    if (txPending_ == 0) return;
+    const std::size_t n = txPending_;
+    txPending_ = 0;
     if (::sendto(ports_.rtpFd(), txBuf_.data(), n, MSG_DONTWAIT | MSG_NOSIGNAL, rtpDest_.sa(),
                  rtpDest_.len()) < 0) {
         ++counters_.sendErrors;
@@ -269,9 +282,7 @@ bool RtpSession::sendRtp(const RtpHeader& hdr, std::span<const std::uint8_t> pay
             PARLEY_LOG_WARN(log_, "rtp " << ports_.rtpPort() << ": send to " << rtpDest_.toString()
                                          << " failed: errno " << errno << " (logged once)");
         }
-        return false;
     }
-    return true;
 }
 
 // --- receiving RTP ---

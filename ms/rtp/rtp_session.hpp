@@ -5,7 +5,7 @@
 // onRtpReadable() when rtpFd() may hold datagrams (the media worker does it at the start
 // of every 20 ms tick instead of watching the socket) and onRtcpReadable() when rtcpFd()
 // is readable, and on its 20 ms timer calls, in this order: tick(now), pullFrame(), and
-// pushFrame() at most once. Every call must come from that one thread. Nothing on these
+// pushFrame() (or prepareFrame(), then sendPrepared()) at most once. Every call must come from that one thread. Nothing on these
 // paths allocates: buffers are preallocated in the constructor or are per-thread static
 // scratch (the recvmmsg() batch); logging happens once per kind of trouble.
 //
@@ -179,7 +179,13 @@ class RtpSession {
     void onRtcpReadable(common::TimePoint now);
     void tick(common::TimePoint now);
     void pullFrame(media::AudioFrame& out);
-    void pushFrame(const media::AudioFrame& frame);
+    void pushFrame(const media::AudioFrame& frame);  // prepareFrame() then sendPrepared()
+    // pushFrame() in two steps, for an owner that sends many legs' packets at one moment:
+    // prepareFrame() builds the tick's packet (encoding, header, counters); sendPrepared()
+    // sends it (nothing when none is waiting). A packet still waiting when the next
+    // prepareFrame() comes is sent first.
+    void prepareFrame(const media::AudioFrame& frame);
+    void sendPrepared();
 
     // Queues an RFC 4733 digit; false when telephone-event was not negotiated, we may not
     // send, the digit is not 0-9 * # A-D, or the queue is full.
@@ -212,7 +218,7 @@ class RtpSession {
     void handleRtcp(std::span<const std::uint8_t> data, const common::SocketAddress& from,
                     common::TimePoint now);
     void deliverDigit(const DigitEvent& ev);
-    bool sendRtp(const RtpHeader& h, std::span<const std::uint8_t> payload);
+    void prepareRtp(const RtpHeader& h, std::span<const std::uint8_t> payload);
     void sendReport(common::TimePoint now, bool bye);
     void scheduleRtcp(common::TimePoint now);
     std::uint64_t ntpAt(common::TimePoint now) const;
@@ -284,6 +290,7 @@ class RtpSession {
 
     std::array<std::uint8_t, 2048> rxBuf_{};
     std::array<std::uint8_t, kMaxRtpPacket> txBuf_{};
+    std::size_t txPending_ = 0;  // bytes of a prepared packet in txBuf_ not sent yet
     std::array<std::uint8_t, kMaxRtpPacket> payloadBuf_{};
     std::array<std::int16_t, media::kNarrowbandSamples * JitterBuffer::kMaxFramesPerPut> pcmBuf_{};
 };

@@ -583,6 +583,43 @@ TEST_CASE("rtp session: RFC 4733 digits both ways", "[rtp_session]") {
     CHECK_FALSE(plain.sendDigit('1'));
 }
 
+TEST_CASE("rtp session: a prepared packet leaves at sendPrepared(), and is never lost",
+          "[rtp_session]") {
+    RawPeer peer;
+    RtpSession s(ports(), mediaTo(peer.addr), {}, Clock::now());
+    AudioFrame f;
+    toneFrame(f, 440, 0);
+    auto sequenceOf = [](const std::vector<std::uint8_t>& bytes) {
+        RtpPacketView v;
+        REQUIRE(parseRtp(bytes, v) == RtpParseError::None);
+        return v.header.sequence;
+    };
+    s.tick(Clock::now());
+    s.prepareFrame(f);
+    CHECK(s.counters().packetsOut == 1);
+    CHECK_FALSE(peer.receive());  // built, not sent
+    s.sendPrepared();
+    auto first = peer.receive();
+    REQUIRE(first);
+    s.sendPrepared();  // nothing waits: nothing more is sent
+    CHECK_FALSE(peer.receive());
+    // A packet still waiting when the next tick prepares is sent first, in order.
+    s.tick(Clock::now());
+    s.prepareFrame(f);
+    s.tick(Clock::now());
+    s.prepareFrame(f);
+    auto second = peer.receive();
+    REQUIRE(second);
+    CHECK_FALSE(peer.receive());
+    s.sendPrepared();
+    auto third = peer.receive();
+    REQUIRE(third);
+    CHECK(sequenceOf(*second) == static_cast<std::uint16_t>(sequenceOf(*first) + 1));
+    CHECK(sequenceOf(*third) == static_cast<std::uint16_t>(sequenceOf(*first) + 2));
+    CHECK(s.counters().packetsOut == 3);
+    CHECK(s.counters().sendErrors == 0);
+}
+
 TEST_CASE("rtp session: BYE reaches the peer", "[rtp_session]") {
     auto pa = ports();
     auto pb = ports();
