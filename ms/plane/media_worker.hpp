@@ -41,7 +41,7 @@
 // for each leg, the group's MixEngine::runTick(inputs, outputs), the dialogs' listen and
 // playout, and prepareFrame(out, or silence for a leg that no plan routes): the packet is
 // built but not sent. A batch's legs are touched from reading to encoding while their
-// jitter buffers and frames are still in the cache (measured: 8-12 % less CPU per
+// jitter buffers and frames are still in the cache (measured: 4-12 % less CPU per
 // participant at 600-1,000 than phase by phase over all legs, docs/benchmarks.md). Then, at
 // a steady offset from the deadline (the longest time all batches took in the last 1-2 s
 // plus 0.3 ms, at most 12 ms: the worker sleeps until then when it is early), every leg's
