@@ -525,8 +525,12 @@ void MediaWorker::holdUntilSendTime(TimePoint deadline) {
         sendOffset_ = target;
     else
         sendOffset_ = std::max(target, std::min(sendOffset_ - kSendOffsetDecay, cap));
+    windowOffsetMax_ = std::max(windowOffsetMax_, sendOffset_);
     const TimePoint sendAt = deadline + sendOffset_;
-    if (ready >= sendAt) return;
+    if (ready >= sendAt) {
+        if (ready > sendAt) ++windowReadyLate_;
+        return;
+    }
     const timespec ts = toTimespec(sendAt);
     while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
     }
@@ -594,6 +598,7 @@ void MediaWorker::runTick(TimePoint now, bool read) {
     // The send phase's cost, smoothed (1/8 per tick) and raised at once by a slower tick.
     const common::Duration sent = Clock::now() - sendStart;
     sendTime_ = sent > sendTime_ ? sent : sendTime_ + (sent - sendTime_) / 8;
+    windowSendMax_ = std::max(windowSendMax_, micros(sent));
     if (talkersSubscribed_) {
         std::vector<mixer::ActiveTalkersReport> reports;
         for (MixGroup* group : groupOrder_) {
@@ -652,8 +657,13 @@ void MediaWorker::checkMedia(TimePoint now) {
                                           << " us max " << jitterDelayMax_.load(std::memory_order_relaxed)
                                           << " us; last 10 s: wake-up late max " << windowWakeMax_
                                           << " us, readiness scan max " << windowReadMax_
-                                          << " us, tick max " << windowTickMax_ << " us");
-        windowWakeMax_ = windowReadMax_ = windowTickMax_ = 0;
+                                          << " us, tick max " << windowTickMax_
+                                          << " us, send offset max " << micros(windowOffsetMax_)
+                                          << " us, send sweep max " << windowSendMax_
+                                          << " us, ticks ready after their send time "
+                                          << windowReadyLate_ << " of " << kLoadLogTicks);
+        windowWakeMax_ = windowReadMax_ = windowTickMax_ = windowSendMax_ = windowReadyLate_ = 0;
+        windowOffsetMax_ = common::Duration::zero();
     }
     for (WorkerLeg* leg : order_) {
         if (!leg->rtp) continue;

@@ -281,6 +281,11 @@ class MediaWorker {
     common::Duration sendTime_{};  // how long the send phase takes (smoothed)
     std::uint64_t windowReadMax_ = 0;
     std::uint64_t windowTickMax_ = 0;
+    // Also per load-log period: the send offset's highest value, the longest send sweep, and
+    // the ticks that were ready only after their send time (their streams left late).
+    common::Duration windowOffsetMax_{};
+    std::uint64_t windowSendMax_ = 0;
+    std::uint64_t windowReadyLate_ = 0;
     LegTotals retired_;  // the legs dropped here (released legs take theirs along)
 
     std::atomic<std::uint64_t> ticks_{0};
