@@ -364,30 +364,23 @@ void MediaWorker::legsChanged() {
     armTimer(!legs_.empty());
 }
 
-// Every group in groupOrder_ is a batch (a group with no leg here still mixes), then the
-// legs that no group holds; within a batch the legs keep their tick order.
+// Every group in groupOrder_ is a batch of the legs bound to its plan slots (a group with
+// no leg here still mixes), then one batch of the legs that no group holds.
 void MediaWorker::rebuildBatches() {
-    batches_.assign(groupOrder_.size() + 1, TickBatch{});
-    std::map<const MixGroup*, std::size_t> at;
-    for (std::size_t i = 0; i < groupOrder_.size(); ++i) {
-        at[groupOrder_[i]] = i;
-        batches_[i].group = groupOrder_[i];
+    batches_.clear();
+    batchLegs_.clear();
+    for (MixGroup* group : groupOrder_) {
+        TickBatch batch{group, batchLegs_.size(), 0};
+        for (WorkerLeg* leg : group->legs)
+            if (leg != nullptr) batchLegs_.push_back(leg);
+        batch.end = batchLegs_.size();
+        batches_.push_back(batch);
     }
-    std::vector<std::size_t> batchOf(order_.size());
-    std::vector<std::size_t> count(batches_.size(), 0);
-    for (std::size_t i = 0; i < order_.size(); ++i) {
-        auto it = order_[i]->group != nullptr ? at.find(order_[i]->group) : at.end();
-        batchOf[i] = it != at.end() ? it->second : groupOrder_.size();
-        ++count[batchOf[i]];
-    }
-    std::size_t begin = 0;
-    for (std::size_t b = 0; b < batches_.size(); ++b) {
-        batches_[b].begin = batches_[b].end = begin;
-        begin += count[b];
-    }
-    batchLegs_.assign(order_.size(), nullptr);
-    for (std::size_t i = 0; i < order_.size(); ++i)
-        batchLegs_[batches_[batchOf[i]].end++] = order_[i];
+    TickBatch loose{nullptr, batchLegs_.size(), 0};
+    for (WorkerLeg* leg : order_)
+        if (leg->group == nullptr) batchLegs_.push_back(leg);
+    loose.end = batchLegs_.size();
+    batches_.push_back(loose);
 }
 
 void MediaWorker::bindLeg(WorkerLeg& leg) {
@@ -487,7 +480,7 @@ void MediaWorker::onTimer() {
     const TimePoint lastDue = nextDeadline_ + kTickPeriod * static_cast<long>(run - 1);
     windowWakeMax_ = std::max(windowWakeMax_, micros(scanStart - lastDue));
     scanReadable();
-    windowReadMax_ = std::max(windowReadMax_, micros(Clock::now() - scanStart));
+    windowScanMax_ = std::max(windowScanMax_, micros(Clock::now() - scanStart));
     for (std::uint64_t i = 0; i < run; ++i) {
         const TimePoint started = i == 0 ? scanStart : Clock::now();
         runTick(nextDeadline_, i == 0);
@@ -573,8 +566,8 @@ void MediaWorker::runTick(TimePoint now, bool read) {
         // phase is only system calls, so each stream leaves at the same offset every tick.
         for (auto p = first; p != last; ++p) {
             WorkerLeg* leg = *p;
+            const bool planned = leg->planIndex != mixer::kNoIndex;
             if (leg->dialog) {
-                const bool planned = leg->planIndex != mixer::kNoIndex;
                 if (!leg->rtp) {
                     leg->dialog->listen(planned ? leg->out : silence_, now);
                 } else {
@@ -583,10 +576,7 @@ void MediaWorker::runTick(TimePoint now, bool read) {
                     leg->dialog->playout(leg->out);
                 }
             }
-            if (leg->rtp) {
-                const bool planned = leg->planIndex != mixer::kNoIndex;
-                leg->rtp->prepareFrame(leg->dialog || planned ? leg->out : silence_);
-            }
+            if (leg->rtp) leg->rtp->prepareFrame(leg->dialog || planned ? leg->out : silence_);
             // A runner that reported its end is done with the media.
             if (leg->dialog && leg->dialog->ended()) leg->dialog.reset();
         }
@@ -656,13 +646,13 @@ void MediaWorker::checkMedia(TimePoint now) {
                                           << " mean " << jitterDelayMean_.load(std::memory_order_relaxed)
                                           << " us max " << jitterDelayMax_.load(std::memory_order_relaxed)
                                           << " us; last 10 s: wake-up late max " << windowWakeMax_
-                                          << " us, readiness scan max " << windowReadMax_
+                                          << " us, readiness scan max " << windowScanMax_
                                           << " us, tick max " << windowTickMax_
                                           << " us, send offset max " << micros(windowOffsetMax_)
                                           << " us, send sweep max " << windowSendMax_
                                           << " us, ticks ready after their send time "
                                           << windowReadyLate_ << " of " << kLoadLogTicks);
-        windowWakeMax_ = windowReadMax_ = windowTickMax_ = windowSendMax_ = windowReadyLate_ = 0;
+        windowWakeMax_ = windowScanMax_ = windowTickMax_ = windowSendMax_ = windowReadyLate_ = 0;
         windowOffsetMax_ = common::Duration::zero();
     }
     for (WorkerLeg* leg : order_) {

@@ -252,13 +252,13 @@ class MediaWorker {
     // Worker thread state.
     std::map<std::uint64_t, LegPtr> legs_;
     std::map<std::string, WorkerLeg*, std::less<>> legsById_;
-    std::vector<WorkerLeg*> order_;  // every leg, tick order
+    std::vector<WorkerLeg*> order_;  // every leg, in adoption order
     std::map<std::string, std::unique_ptr<MixGroup>, std::less<>> groups_;
     // Every connection id that a plan here names: its group and slot.
     std::map<std::string, std::pair<MixGroup*, std::size_t>, std::less<>> slots_;
     std::vector<MixGroup*> groupOrder_;
-    // The tick's batches: each group with its legs (tick order), then the legs no group
-    // holds (group null); batchLegs_[begin, end) are a batch's legs.
+    // The tick's batches: each group with the legs bound to its plan slots, then the legs
+    // no group holds (group null); batchLegs_[begin, end) are a batch's legs.
     struct TickBatch {
         MixGroup* group = nullptr;
         std::size_t begin = 0;
@@ -271,7 +271,7 @@ class MediaWorker {
     common::TimePoint nextDeadline_{};
     std::uint64_t tickCount_ = 0;
     // Maxima over the current load-log period (debug log): timer expiry to wake-up, the
-    // read of every leg's socket, one tick.
+    // readiness scan of the legs' sockets, one tick.
     std::uint64_t windowWakeMax_ = 0;
     // Send phase anchoring: when reading and mixing were done, after the deadline.
     common::Duration anchorWindowMax_{};
@@ -279,7 +279,7 @@ class MediaWorker {
     std::uint64_t anchorWindowTicks_ = 0;
     common::Duration sendOffset_{};  // the send phase's start after the deadline
     common::Duration sendTime_{};  // how long the send phase takes (smoothed)
-    std::uint64_t windowReadMax_ = 0;
+    std::uint64_t windowScanMax_ = 0;
     std::uint64_t windowTickMax_ = 0;
     // Also per load-log period: the send offset's highest value, the longest send sweep, and
     // the ticks that were ready only after their send time (their streams left late).
