@@ -9,11 +9,12 @@ set -euo pipefail
 # espeak-ng and sox render the spoken-variable phrase set (deploy/render-phrases.sh).
 BUILD=(cmake ninja-build g++ pkg-config
        libsofia-sip-ua-dev libpoco-dev libxerces-c-dev libsrtp2-dev libspeexdsp-dev
+       liburing-dev
        libpq-dev espeak-ng sox)
 TEST=(catch2 clang libclang-rt-14-dev sip-tester baresip-core tshark postgresql python3 procps iproute2 curl)
 RUNTIME=(libsofia-sip-ua0 libpocofoundation80 libpocoutil80 libpoconet80 libpocojson80
          libpocoxml80 libpocodata80 libpocodatasqlite80 libpocodatapostgresql80 libpq5 libpoconetssl80 libpococrypto80
-         libxerces-c3.2 libsrtp2-1 libspeexdsp1)
+         libxerces-c3.2 libsrtp2-1 libspeexdsp1 liburing2)
 
 want=()
 case "${1:-}" in

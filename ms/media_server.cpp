@@ -58,6 +58,7 @@ common::Result<std::unique_ptr<MediaServer>> MediaServer::create(const MsSetting
     pc.workers = settings.mediaWorkers;
     pc.realtimePriority = settings.mediaPriority;
     pc.keepAwake = settings.mediaKeepAwake;
+    pc.ioUring = settings.mediaIoUring;
     if (pc.workers == 0) {
         unsigned cores = std::thread::hardware_concurrency();
         pc.workers = cores == 0 ? 1 : cores;

@@ -23,6 +23,10 @@ std::vector<common::OptionSpec> msOptionSpecs() {
          "keep each media thread's CPU busy while it has calls (an idle-class spinner), for "
          "virtual machines whose CPUs wake slowly from idle; costs that CPU's idle time",
          false},
+        {"media-io-uring", "on|off", "on",
+         "each media thread sends its legs' RTP packets of a tick in one io_uring submission "
+         "(off, or a kernel without io_uring: one sendto() per packet)",
+         false},
         {"symmetric-rtp", "on|off", "on", "send RTP back to where the peer's RTP comes from",
          false},
         {"media-root", "DIR", "/var/lib/parley/media", "prompt files; file: URIs are confined here",
@@ -90,7 +94,8 @@ common::Result<MsSettings> msSettingsFrom(const common::Config& c) {
         s.mediaPriority = static_cast<int>(n);
     }
     for (auto [name, flag] : {std::pair<const char*, bool*>{"symmetric-rtp", &s.symmetricRtp},
-                              std::pair<const char*, bool*>{"media-keep-awake", &s.mediaKeepAwake}}) {
+                              std::pair<const char*, bool*>{"media-keep-awake", &s.mediaKeepAwake},
+                              std::pair<const char*, bool*>{"media-io-uring", &s.mediaIoUring}}) {
         const std::string v = c.get(name);
         if (v == "on" || v == "yes" || v == "true") {
             *flag = true;

@@ -22,6 +22,7 @@ struct MsSettings {
     std::size_t mediaWorkers = 0;      // media threads; 0 = one per core
     int mediaPriority = 0;             // > 0: media threads SCHED_FIFO at this priority
     bool mediaKeepAwake = false;       // keep busy media threads' CPUs from idling
+    bool mediaIoUring = true;          // media threads send RTP through io_uring (SendRing)
     bool symmetricRtp = true;          // latch to the first valid RTP source
     std::string mediaRoot;             // prompts (file: URIs are confined here)
     std::string recordDir;             // recordings

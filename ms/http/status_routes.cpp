@@ -85,6 +85,10 @@ std::string metricsText(const MsStatus& s) {
     metric(os, "media_reinvites_total", "counter", "re-INVITEs in media dialogs.",
            double(s.mediaDialogs.reinvites));
     metric(os, "media_workers", "gauge", "Media worker threads.", double(m.workers.size()));
+    metric(os, "media_workers_io_uring", "gauge",
+           "Media worker threads sending RTP through io_uring (the others use sendto).",
+           double(std::count_if(m.workers.begin(), m.workers.end(),
+                                [](const auto& w) { return w.sendRing; })));
     metric(os, "media_legs", "gauge", "RTP legs.", double(m.legs));
     metric(os, "mixer_conferences", "gauge", "Conferences.", double(m.conferences));
     metric(os, "mixer_joins", "gauge", "Joins.", double(m.joins));

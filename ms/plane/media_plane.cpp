@@ -28,7 +28,7 @@ MediaPlane::MediaPlane(common::EventLoop& control, MediaPlaneConfig config)
     for (std::size_t w = 0; w < config_.workers; ++w) {
         workers_.push_back(std::make_unique<MediaWorker>(w, eventsFor(w), config_.noMediaTimeout,
                                                          config_.realtimePriority,
-                                                         config_.keepAwake));
+                                                         config_.keepAwake, config_.ioUring));
     }
     legLoad_.assign(workers_.size(), 0);
 }

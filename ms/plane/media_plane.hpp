@@ -63,6 +63,7 @@ struct MediaPlaneConfig {
     common::Duration noMediaTimeout = std::chrono::seconds(30);
     int realtimePriority = 0;  // > 0: media threads run SCHED_FIFO at this priority
     bool keepAwake = false;    // busy media threads' CPUs kept from idling (keep_awake.hpp)
+    bool ioUring = true;       // each worker sends through a SendRing (sendto() without one)
 };
 
 class PlaneObserver {

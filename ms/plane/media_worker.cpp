@@ -46,13 +46,14 @@ timespec toTimespec(TimePoint t) {
 }  // namespace
 
 MediaWorker::MediaWorker(std::size_t index, WorkerEvents events, common::Duration noMediaTimeout,
-                         int realtimePriority, bool keepAwake)
+                         int realtimePriority, bool keepAwake, bool ioUring)
     : index_(index),
       events_(std::move(events)),
       noMediaTimeout_(noMediaTimeout),
       realtimePriority_(realtimePriority),
       keepAwake_(keepAwake ? std::make_unique<KeepAwake>("parley-awake" + std::to_string(index))
-                           : nullptr) {
+                           : nullptr),
+      ioUring_(ioUring) {
     silence_.clear();
 }
 
@@ -88,7 +89,21 @@ common::Status MediaWorker::start() {
                 PARLEY_LOG_INFO(log(), "worker " << index_ << ": SCHED_FIFO " << realtimePriority_);
             }
         }
+        if (ioUring_) {
+            // On this thread: the ring accepts submissions from the thread that made it.
+            auto ring = rtp::SendRing::create(kSendRingEntries);
+            if (ring) {
+                sendRing_ = std::move(*ring);
+                sendRingLive_.store(true, std::memory_order_relaxed);
+                PARLEY_LOG_INFO(log(), "worker " << index_ << ": RTP sent through io_uring");
+            } else {
+                PARLEY_LOG_WARN(log(), "worker " << index_ << ": " << ring.error().message
+                                                 << "; RTP sent with sendto()");
+            }
+        }
         loop_.run();
+        sendRing_.reset();
+        sendRingLive_.store(false, std::memory_order_relaxed);
     });
     return {};
 }
@@ -320,6 +335,7 @@ WorkerStats MediaWorker::stats() const {
     s.jitterDelayMaxMicros = jitterDelayMax_.load(std::memory_order_relaxed);
     s.ticking = armed_.load(std::memory_order_relaxed);
     s.keptAwakeCpu = keepAwake_ ? keepAwake_->spinningOn() : -1;
+    s.sendRing = sendRingLive_.load(std::memory_order_relaxed);
     return s;
 }
 
@@ -583,8 +599,18 @@ void MediaWorker::runTick(TimePoint now, bool read) {
     }
     holdUntilSendTime(now);
     const TimePoint sendStart = Clock::now();
-    for (WorkerLeg* leg : batchLegs_)
-        if (leg->rtp) leg->rtp->sendPrepared();
+    if (sendRing_) {
+        for (WorkerLeg* leg : batchLegs_)
+            if (leg->rtp) sendRing_->add(*leg->rtp);
+        sendRing_->flush();
+        if (!sendRing_->live()) {  // it failed and said so: sendto() from the next tick on
+            sendRing_.reset();
+            sendRingLive_.store(false, std::memory_order_relaxed);
+        }
+    } else {
+        for (WorkerLeg* leg : batchLegs_)
+            if (leg->rtp) leg->rtp->sendPrepared();
+    }
     // The send phase's cost, smoothed (1/8 per tick) and raised at once by a slower tick.
     const common::Duration sent = Clock::now() - sendStart;
     sendTime_ = sent > sendTime_ ? sent : sendTime_ + (sent - sendTime_) / 8;

@@ -270,18 +270,31 @@ void RtpSession::prepareRtp(const RtpHeader& hdr, std::span<const std::uint8_t> 
     txPending_ = n;
 }
 
-void RtpSession::sendPrepared() {
-    if (txPending_ == 0) return;
-    const std::size_t n = txPending_;
+bool RtpSession::takePrepared(OutgoingPacket& packet) {
+    if (txPending_ == 0) return false;
+    packet.fd = ports_.rtpFd();
+    packet.data = std::span<const std::uint8_t>(txBuf_.data(), txPending_);
+    packet.to = &rtpDest_;
     txPending_ = 0;
-    if (::sendto(ports_.rtpFd(), txBuf_.data(), n, MSG_DONTWAIT | MSG_NOSIGNAL, rtpDest_.sa(),
-                 rtpDest_.len()) < 0) {
-        ++counters_.sendErrors;
-        if (!loggedSendError_) {
-            loggedSendError_ = true;
-            PARLEY_LOG_WARN(log_, "rtp " << ports_.rtpPort() << ": send to " << rtpDest_.toString()
-                                         << " failed: errno " << errno << " (logged once)");
-        }
+    return true;
+}
+
+void RtpSession::sendPrepared() {
+    OutgoingPacket p;
+    if (!takePrepared(p)) return;
+    const ssize_t n = ::sendto(p.fd, p.data.data(), p.data.size(), MSG_DONTWAIT | MSG_NOSIGNAL,
+                               p.to->sa(), p.to->len());
+    sendResult(n < 0 ? -static_cast<long>(errno) : static_cast<long>(n));
+}
+
+void RtpSession::sendResult(long result) {
+    if (result >= 0) return;
+    ++counters_.sendErrors;
+    if (!loggedSendError_) {
+        loggedSendError_ = true;
+        PARLEY_LOG_WARN(log_, "rtp " << ports_.rtpPort() << ": send to " << rtpDest_.toString()
+                                     << " failed: " << std::strerror(static_cast<int>(-result))
+                                     << " (logged once)");
     }
 }
 

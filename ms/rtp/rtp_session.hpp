@@ -5,7 +5,7 @@
 // onRtpReadable() when rtpFd() may hold datagrams (the media worker does it at the start
 // of every 20 ms tick instead of watching the socket) and onRtcpReadable() when rtcpFd()
 // is readable, and on its 20 ms timer calls, in this order: tick(now), pullFrame(), and
-// pushFrame() (or prepareFrame(), then sendPrepared()) at most once. Every call must come
+// pushFrame() (or prepareFrame(), then sendPrepared() or takePrepared()) at most once. Every call must come
 // from that one thread. Nothing on these paths allocates: buffers are preallocated in the constructor or are per-thread static
 // scratch (the recvmmsg() batch); logging happens once per kind of trouble.
 //
@@ -186,6 +186,17 @@ class RtpSession {
     // prepareFrame() comes is sent first.
     void prepareFrame(const media::AudioFrame& frame);
     void sendPrepared();
+    // sendPrepared() done by someone else (SendRing: one io_uring submission for many legs):
+    // takePrepared() hands over the waiting packet (false when none waits) and forgets it;
+    // its bytes and address stay valid until the next prepareFrame() or updateMedia().
+    // sendResult() takes what the send returned (bytes, or -errno: counted and logged once).
+    struct OutgoingPacket {
+        int fd = -1;
+        std::span<const std::uint8_t> data;
+        const common::SocketAddress* to = nullptr;
+    };
+    bool takePrepared(OutgoingPacket& packet);
+    void sendResult(long result);
 
     // Queues an RFC 4733 digit; false when telephone-event was not negotiated, we may not
     // send, the digit is not 0-9 * # A-D, or the queue is full.

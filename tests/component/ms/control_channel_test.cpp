@@ -77,6 +77,10 @@ TEST_CASE("ms: bad flags and a bad config file exit non-zero with a message", "[
     CHECK(c7 != 0);
     CHECK(contains(o7, "--media-keep-awake must be on or off"));
 
+    auto [c8, o8] = run({"--media-io-uring", "maybe"});
+    CHECK(c8 != 0);
+    CHECK(contains(o8, "--media-io-uring must be on or off"));
+
     auto [c5, o5] = run({"--help"});
     CHECK(c5 == 0);
     CHECK(contains(o5, "--cfw-listen"));

@@ -13,11 +13,7 @@ TEST_CASE("ms media: muting a participant: the others stop hearing it, it still 
           "[ms][media][e2e]") {
     MediaServerUnderTest ms;
     auto as = ms.connectAs();
-    auto a = as->call("a", 400);
-    auto b = as->call("b", 600);
-    auto c = as->call("c", 800);
-    std::string conf = as->createConference();
-    for (auto* p : {a.get(), b.get(), c.get()}) as->joinOk(p->connectionId, conf);
+    auto [a, b, c, conf] = as->threeParty();
     REQUIRE(b->hears(400));
     REQUIRE(c->hears(400));
 

@@ -344,6 +344,17 @@ std::string ControlAs::createConference(const std::string& attributes,
     return *r.conferenceId;
 }
 
+ControlAs::ThreeParty ControlAs::threeParty(const std::string& attributes,
+                                            const std::string& children) {
+    ThreeParty t;
+    t.a = call("a", 400);
+    t.b = call("b", 600);
+    t.c = call("c", 800);
+    t.conf = createConference(attributes, children);
+    for (auto* p : {t.a.get(), t.b.get(), t.c.get()}) joinOk(p->connectionId, t.conf);
+    return t;
+}
+
 int ControlAs::join(const std::string& id1, const std::string& id2, const std::string& streams) {
     return status(
         mixerBody("<join id1=\"" + id1 + "\" id2=\"" + id2 + "\">" + streams + "</join>"));

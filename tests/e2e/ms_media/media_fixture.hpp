@@ -169,6 +169,13 @@ class ControlAs {
     std::unique_ptr<Phone> call(const std::string& name, double tone,
                                 const std::string& direction = "sendrecv");
     bool hangUp(Phone& phone);
+    // Three phones a, b and c sending 400, 600 and 800 Hz, each joined to a new conference
+    // (createconference with these attributes and children).
+    struct ThreeParty {
+        std::unique_ptr<Phone> a, b, c;
+        std::string conf;
+    };
+    ThreeParty threeParty(const std::string& attributes = "", const std::string& children = "");
     // Closes the CFW connection (the channel ends).
     void closeChannel() { cfw_.reset(); }
 

@@ -4,7 +4,9 @@
 
 #include <catch2/catch.hpp>
 
+#include "ms/rtp/send_ring.hpp"
 #include "tests/e2e/ms_media/media_fixture.hpp"
+#include "tests/support/text_match.hpp"
 
 namespace parley::test::media {
 namespace {
@@ -23,6 +25,20 @@ namespace pm = proto::mixer;
         INFO((phone)->describe());               \
         CHECK((phone)->level(freq) < kNotHeard); \
     } while (0)
+
+// ControlAs::threeParty(): each phone hears the two others (400, 600, 800 Hz), not itself.
+void checkEachHearsTheTwoOthers(const ControlAs::ThreeParty& room) {
+    const auto& [a, b, c, conf] = room;
+    EXPECT_HEARS(a, 600);
+    EXPECT_HEARS(a, 800);
+    EXPECT_HEARS(b, 400);
+    EXPECT_HEARS(b, 800);
+    EXPECT_HEARS(c, 400);
+    EXPECT_HEARS(c, 600);
+    EXPECT_NOT_HEARS(a, 400);
+    EXPECT_NOT_HEARS(b, 600);
+    EXPECT_NOT_HEARS(c, 800);
+}
 
 }  // namespace
 
@@ -86,24 +102,11 @@ TEST_CASE("ms media: RFC 7058 6.3.1 three-party conference: each hears the two o
           "[ms][media][e2e]") {
     MediaServerUnderTest ms;
     auto as = ms.connectAs();
-    auto a = as->call("a", 400);
-    auto b = as->call("b", 600);
-    auto c = as->call("c", 800);
-    std::string conf =
-        as->createConference("",
-                             "<audio-mixing type=\"nbest\"/><subscribe><active-talkers-sub "
-                             "interval=\"1\"/></subscribe>");
-    for (auto* p : {a.get(), b.get(), c.get()}) as->joinOk(p->connectionId, conf);
-
-    EXPECT_HEARS(a, 600);
-    EXPECT_HEARS(a, 800);
-    EXPECT_HEARS(b, 400);
-    EXPECT_HEARS(b, 800);
-    EXPECT_HEARS(c, 400);
-    EXPECT_HEARS(c, 600);
-    EXPECT_NOT_HEARS(a, 400);
-    EXPECT_NOT_HEARS(b, 600);
-    EXPECT_NOT_HEARS(c, 800);
+    auto room = as->threeParty("",
+                               "<audio-mixing type=\"nbest\"/><subscribe><active-talkers-sub "
+                               "interval=\"1\"/></subscribe>");
+    auto& [a, b, c, conf] = room;
+    checkEachHearsTheTwoOthers(room);
 
     // Active talkers arrive at the subscribed interval.
     auto talkers = as->waitEvent([&](const pm::Event& e) { return isActiveTalkers(e, conf); }, 15s);
@@ -131,6 +134,30 @@ TEST_CASE("ms media: RFC 7058 6.3.1 three-party conference: each hears the two o
     CHECK(as->waitEvent([&](const pm::Event& e) { return isConferenceExit(e, conf); }));
     CHECK(a->ep->waitForSilence(kListen, kToneTimeout));
     CHECK(as->join(a->connectionId, conf) == 406);
+}
+
+// How many media workers send through io_uring, from parley-ms's /metrics; -1 if absent.
+double ioUringWorkers(MediaServerUnderTest& ms) {
+    auto v =
+        parley::test::reCapture(ms.metrics(), "\nparley_ms_media_workers_io_uring ([0-9]+)");
+    return v ? std::stod(*v) : -1;
+}
+
+TEST_CASE("ms media: sends through io_uring by default, sendto() with --media-io-uring off; "
+          "a three-party conference sounds the same either way",
+          "[ms][media][e2e]") {
+    // Whether this kernel lets a process use io_uring (parley-ms falls back to sendto()
+    // when it does not, and says so in /metrics).
+    const bool kernelHasRing = parley::ms::rtp::SendRing::create(4).ok();
+    for (const bool ring : {true, false}) {
+        INFO("--media-io-uring " << (ring ? "on" : "off"));
+        MediaServerUnderTest ms(ring ? std::vector<std::string>{"--media-workers", "2"}
+                                     : std::vector<std::string>{"--media-workers", "2",
+                                                                "--media-io-uring", "off"});
+        CHECK(ioUringWorkers(ms) == (ring && kernelHasRing ? 2 : 0));
+        auto as = ms.connectAs();
+        checkEachHearsTheTwoOthers(as->threeParty());
+    }
 }
 
 TEST_CASE("ms media: RFC 7058 6.3.3 coaching: the customer never hears the coach",

@@ -1,7 +1,7 @@
 // Two RtpSessions (and raw UDP sockets posing as peers) on 127.0.0.1, driven by a real
 // EventLoop with a 20 ms timer: audio checked by Goertzel tone detection, latching and
 // strangers, malformed input, sequence/timestamp/marker on the wire, RFC 4733 both ways,
-// RTCP SR counts and RR statistics.
+// RTCP SR counts and RR statistics; the SendRing (io_uring) sending many sessions' packets.
 #include <catch2/catch.hpp>
 
 #include <sys/socket.h>
@@ -17,6 +17,7 @@
 #include "common/event_loop.hpp"
 #include "common/net.hpp"
 #include "ms/rtp/rtp_session.hpp"
+#include "ms/rtp/send_ring.hpp"
 
 using namespace parley::ms::rtp;
 using namespace std::chrono_literals;
@@ -618,6 +619,118 @@ TEST_CASE("rtp session: a prepared packet leaves at sendPrepared(), and is never
     CHECK(sequenceOf(*third) == static_cast<std::uint16_t>(sequenceOf(*first) + 2));
     CHECK(s.counters().packetsOut == 3);
     CHECK(s.counters().sendErrors == 0);
+}
+
+// The kernel may have no io_uring (or forbid it): SendRing::create() then fails, the media
+// worker sends with sendto(), and these tests have nothing to check.
+std::unique_ptr<SendRing> sendRingOrNothing(unsigned entries) {
+    auto ring = SendRing::create(entries);
+    if (!ring) {
+        WARN("no io_uring here (" << ring.error().message << "): send ring not tested");
+        return nullptr;
+    }
+    return std::move(*ring);
+}
+
+TEST_CASE("send ring: every session's prepared packet leaves in one submission",
+          "[rtp_session][send_ring]") {
+    auto ring = sendRingOrNothing(64);
+    if (!ring) return;
+    std::vector<RawPeer> peers(5);
+    std::vector<std::unique_ptr<RtpSession>> sessions;
+    for (auto& peer : peers)
+        sessions.push_back(std::make_unique<RtpSession>(ports(), mediaTo(peer.addr),
+                                                        RtpSessionConfig{}, Clock::now()));
+    AudioFrame f;
+    toneFrame(f, 440, 0);
+    for (int round = 0; round < 3; ++round) {
+        for (auto& s : sessions) {
+            s->tick(Clock::now());
+            s->prepareFrame(f);
+            ring->add(*s);
+        }
+        for (auto& peer : peers) CHECK_FALSE(peer.receive());  // queued, not yet submitted
+        ring->flush();
+        for (std::size_t i = 0; i < peers.size(); ++i) {
+            auto got = peers[i].receive();
+            REQUIRE(got);
+            RtpPacketView v;
+            REQUIRE(parseRtp(*got, v) == RtpParseError::None);
+            CHECK(v.header.ssrc == sessions[i]->ssrc());
+            CHECK_FALSE(peers[i].receive());  // exactly one each
+        }
+    }
+    CHECK(ring->submissions() == 3);
+    CHECK(ring->packets() == 15);
+    CHECK(ring->direct() == 0);
+    CHECK(ring->live());
+    for (auto& s : sessions) {
+        CHECK(s->counters().packetsOut == 3);
+        CHECK(s->counters().sendErrors == 0);
+    }
+    // A session with nothing prepared adds nothing; a flush with nothing queued submits nothing.
+    ring->add(*sessions[0]);
+    ring->flush();
+    CHECK(ring->submissions() == 3);
+    CHECK_FALSE(peers[0].receive());
+}
+
+TEST_CASE("send ring: more packets than its entries go out in several submissions",
+          "[rtp_session][send_ring]") {
+    auto ring = sendRingOrNothing(4);  // the kernel gives 4 entries
+    if (!ring) return;
+    RawPeer peer;
+    std::vector<std::unique_ptr<RtpSession>> sessions;
+    for (int i = 0; i < 10; ++i)
+        sessions.push_back(std::make_unique<RtpSession>(ports(), mediaTo(peer.addr),
+                                                        RtpSessionConfig{}, Clock::now()));
+    AudioFrame f;
+    toneFrame(f, 440, 0);
+    for (auto& s : sessions) {
+        s->tick(Clock::now());
+        s->prepareFrame(f);
+        ring->add(*s);
+    }
+    ring->flush();
+    std::vector<std::uint32_t> ssrcs;
+    while (auto got = peer.receive()) {
+        RtpPacketView v;
+        REQUIRE(parseRtp(*got, v) == RtpParseError::None);
+        ssrcs.push_back(v.header.ssrc);
+    }
+    REQUIRE(ssrcs.size() == sessions.size());
+    for (std::size_t i = 0; i < sessions.size(); ++i)
+        CHECK(ssrcs[i] == sessions[i]->ssrc());  // in the order they were added
+    CHECK(ring->submissions() == 3);  // 4 + 4 + 2
+    CHECK(ring->packets() == 10);
+}
+
+TEST_CASE("send ring: a failed send is its session's send error, as with sendto()",
+          "[rtp_session][send_ring]") {
+    auto ring = sendRingOrNothing(16);
+    if (!ring) return;
+    // An IPv6 destination from an IPv4 socket: the kernel refuses that send (EAFNOSUPPORT).
+    const SocketAddress v6 = SocketAddress::fromHostPort("::1", 40000).value();
+    RawPeer peer;
+    RtpSession bad(ports(), mediaTo(v6), {}, Clock::now());
+    RtpSession good(ports(), mediaTo(peer.addr), {}, Clock::now());
+    RtpSession badDirect(ports(), mediaTo(v6), {}, Clock::now());
+    AudioFrame f;
+    toneFrame(f, 440, 0);
+    for (RtpSession* s : {&bad, &good, &badDirect}) {
+        s->tick(Clock::now());
+        s->prepareFrame(f);
+    }
+    ring->add(bad);
+    ring->add(good);
+    ring->flush();
+    badDirect.sendPrepared();
+    CHECK(bad.counters().sendErrors == 1);
+    CHECK(badDirect.counters().sendErrors == 1);
+    CHECK(good.counters().sendErrors == 0);
+    CHECK(peer.receive());  // the entry after the failed one still went out
+    CHECK(ring->packets() == 1);
+    CHECK(ring->live());  // a failed send is the packet's trouble, not the ring's
 }
 
 TEST_CASE("rtp session: BYE reaches the peer", "[rtp_session]") {
