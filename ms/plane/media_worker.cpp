@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <future>
 
 #include "common/log.hpp"
 
@@ -76,7 +77,11 @@ common::Status MediaWorker::start() {
     }
     // The tick starts with the first leg (legsChanged()): an empty worker sleeps.
     running_ = true;
-    thread_ = std::thread([this] {
+    // start() returns once the thread has set itself up (scheduling, send ring), so what
+    // stats() says about it holds from the start.
+    std::promise<void> setUp;
+    std::future<void> setUpDone = setUp.get_future();
+    thread_ = std::thread([this, &setUp] {
         pthread_setname_np(pthread_self(), ("parley-media" + std::to_string(index_)).c_str());
         if (realtimePriority_ > 0) {
             sched_param sp{};
@@ -101,10 +106,12 @@ common::Status MediaWorker::start() {
                                                  << "; RTP sent with sendto()");
             }
         }
+        setUp.set_value();
         loop_.run();
         sendRing_.reset();
         sendRingLive_.store(false, std::memory_order_relaxed);
     });
+    setUpDone.wait();
     return {};
 }
 
