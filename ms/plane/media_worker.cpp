@@ -99,13 +99,14 @@ common::Status MediaWorker::start() {
             auto ring = rtp::SendRing::create(kSendRingEntries);
             if (ring) {
                 sendRing_ = std::move(*ring);
-                sendRingLive_.store(true, std::memory_order_relaxed);
                 PARLEY_LOG_INFO(log(), "worker " << index_ << ": RTP sent through io_uring");
             } else {
                 PARLEY_LOG_WARN(log(), "worker " << index_ << ": " << ring.error().message
                                                  << "; RTP sent with sendto()");
             }
         }
+        if (!sendRing_) sendRing_ = rtp::SendRing::withoutRing();
+        sendRingLive_.store(sendRing_->live(), std::memory_order_relaxed);
         setUp.set_value();
         loop_.run();
         sendRing_.reset();
@@ -606,18 +607,10 @@ void MediaWorker::runTick(TimePoint now, bool read) {
     }
     holdUntilSendTime(now);
     const TimePoint sendStart = Clock::now();
-    if (sendRing_) {
-        for (WorkerLeg* leg : batchLegs_)
-            if (leg->rtp) sendRing_->add(*leg->rtp);
-        sendRing_->flush();
-        if (!sendRing_->live()) {  // it failed and said so: sendto() from the next tick on
-            sendRing_.reset();
-            sendRingLive_.store(false, std::memory_order_relaxed);
-        }
-    } else {
-        for (WorkerLeg* leg : batchLegs_)
-            if (leg->rtp) leg->rtp->sendPrepared();
-    }
+    for (WorkerLeg* leg : batchLegs_)
+        if (leg->rtp) sendRing_->add(*leg->rtp);
+    sendRing_->flush();
+    sendRingLive_.store(sendRing_->live(), std::memory_order_relaxed);  // false once it failed
     // The send phase's cost, smoothed (1/8 per tick) and raised at once by a slower tick.
     const common::Duration sent = Clock::now() - sendStart;
     sendTime_ = sent > sendTime_ ? sent : sendTime_ + (sent - sendTime_) / 8;

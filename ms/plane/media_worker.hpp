@@ -45,15 +45,15 @@
 // participant at 600-1,000 than phase by phase over all legs, docs/benchmarks.md). Then, at
 // a steady offset from the deadline (the longest time all batches took in the last 1-2 s
 // plus 0.3 ms, at most 12 ms: the worker sleeps until then when it is early), every leg's
-// sendPrepared(): the send phase is only system calls, so every stream leaves at the same
-// point of each period whatever this tick's reading and mixing cost. With a SendRing (the
-// default where the kernel has io_uring, --media-io-uring) the sweep hands each leg's
-// packet to the ring: one io_uring submission per kSendRingEntries legs instead of a
-// sendto() per leg. `now` is the tick's deadline, not the wake-up time. When the thread wakes late and several deadlines passed,
-// up to kMaxCatchUpTicks ticks run back to back (the outgoing streams keep their rate; only
-// the first reads); older ones are skipped and counted. No allocation, lock or blocking call
-// happens on the tick: the batches and the pointer arrays it walks are rebuilt when a
-// command changes the legs or the plan.
+// packet is sent: the send phase is only system calls, so every stream leaves at the same
+// point of each period whatever this tick's reading and mixing cost. The sweep hands each
+// leg's packet to the worker's SendRing: one io_uring submission per kSendRingEntries legs
+// (the default where the kernel has io_uring, --media-io-uring), else a sendto() per leg.
+// `now` is the tick's deadline, not the wake-up time. When the thread wakes late and
+// several deadlines passed, up to kMaxCatchUpTicks ticks run back to back (the outgoing
+// streams keep their rate; only the first reads); older ones are skipped and counted. No
+// allocation, lock or blocking call happens on the tick: the batches and the pointer arrays
+// it walks are rebuilt when a command changes the legs or the plan.
 //
 // IVR dialogs (RFC 6231): a leg may carry one DialogRunner. On a connection's leg the runner
 // hears what the connection sends (record, in-band DTMF), gets its RFC 4733 digits, and adds
@@ -201,8 +201,8 @@ class MediaWorker {
     // (a warning and normal scheduling when the system refuses, e.g. without CAP_SYS_NICE),
     // so a busy control thread or other work never delays a tick. keepAwake: while the
     // worker ticks, a KeepAwake thread keeps its CPU from going idle (keep_awake.hpp).
-    // ioUring: the send phase goes through a SendRing (one io_uring submission for all the
-    // legs' packets) when the kernel allows it; otherwise, or when false, sendto() per leg.
+    // ioUring: the send phase submits the legs' packets through io_uring (SendRing) when the
+    // kernel allows it; otherwise, or when false, sendto() per leg.
     MediaWorker(std::size_t index, WorkerEvents events,
                 common::Duration noMediaTimeout = std::chrono::seconds(30),
                 int realtimePriority = 0, bool keepAwake = false, bool ioUring = true);
@@ -255,7 +255,7 @@ class MediaWorker {
     const int realtimePriority_;
     std::unique_ptr<KeepAwake> keepAwake_;  // set when asked for; its thread runs with ours
     const bool ioUring_;
-    std::unique_ptr<rtp::SendRing> sendRing_;  // worker thread; null: sendto() per leg
+    std::unique_ptr<rtp::SendRing> sendRing_;  // worker thread (with or without io_uring)
     common::EventLoop loop_;
     common::Fd timerFd_;
     common::Fd readyFd_;                   // epoll set of the legs' RTP sockets

@@ -281,9 +281,12 @@ bool RtpSession::takePrepared(OutgoingPacket& packet) {
 
 void RtpSession::sendPrepared() {
     OutgoingPacket p;
-    if (!takePrepared(p)) return;
-    const ssize_t n = ::sendto(p.fd, p.data.data(), p.data.size(), MSG_DONTWAIT | MSG_NOSIGNAL,
-                               p.to->sa(), p.to->len());
+    if (takePrepared(p)) sendTaken(p);
+}
+
+void RtpSession::sendTaken(const OutgoingPacket& packet) {
+    const ssize_t n = ::sendto(packet.fd, packet.data.data(), packet.data.size(),
+                               MSG_DONTWAIT | MSG_NOSIGNAL, packet.to->sa(), packet.to->len());
     sendResult(n < 0 ? -static_cast<long>(errno) : static_cast<long>(n));
 }
 

@@ -5,9 +5,10 @@
 // onRtpReadable() when rtpFd() may hold datagrams (the media worker does it at the start
 // of every 20 ms tick instead of watching the socket) and onRtcpReadable() when rtcpFd()
 // is readable, and on its 20 ms timer calls, in this order: tick(now), pullFrame(), and
-// pushFrame() (or prepareFrame(), then sendPrepared() or takePrepared()) at most once. Every call must come
-// from that one thread. Nothing on these paths allocates: buffers are preallocated in the constructor or are per-thread static
-// scratch (the recvmmsg() batch); logging happens once per kind of trouble.
+// pushFrame() (or prepareFrame(), then sendPrepared() or takePrepared()) at most once.
+// Every call must come from that one thread. Nothing on these paths allocates: buffers are
+// preallocated in the constructor or are per-thread static scratch (the recvmmsg() batch);
+// logging happens once per kind of trouble.
 //
 // Receiving:
 // - Symmetric RTP (config.symmetricRtp, default on): the source of the first valid packet
@@ -189,7 +190,9 @@ class RtpSession {
     // sendPrepared() done by someone else (SendRing: one io_uring submission for many legs):
     // takePrepared() hands over the waiting packet (false when none waits) and forgets it;
     // its bytes and address stay valid until the next prepareFrame() or updateMedia().
-    // sendResult() takes what the send returned (bytes, or -errno: counted and logged once).
+    // sendResult() takes what the send returned (bytes, or -errno: counted and logged once);
+    // sendTaken() sends a handed-over packet with sendto() and takes its result
+    // (sendPrepared() is takePrepared() then sendTaken()).
     struct OutgoingPacket {
         int fd = -1;
         std::span<const std::uint8_t> data;
@@ -197,6 +200,7 @@ class RtpSession {
     };
     bool takePrepared(OutgoingPacket& packet);
     void sendResult(long result);
+    void sendTaken(const OutgoingPacket& packet);
 
     // Queues an RFC 4733 digit; false when telephone-event was not negotiated, we may not
     // send, the digit is not 0-9 * # A-D, or the queue is full.

@@ -57,11 +57,8 @@ common::Status sendToSelf(io_uring* ring) {
     if (res < 0)
         return common::Error(-res, std::string("SEND with an address: ") + std::strerror(-res));
     std::uint8_t got[4];
-    sockaddr_storage from{};
-    socklen_t fromLen = sizeof from;
-    const ssize_t n = ::recvfrom(fd->get(), got, sizeof got, MSG_DONTWAIT,
-                                 reinterpret_cast<sockaddr*>(&from), &fromLen);
-    if (n != 1) return common::Error(EIO, "SEND with an address did not arrive");
+    if (::recv(fd->get(), got, sizeof got, MSG_DONTWAIT) != 1)
+        return common::Error(EIO, "SEND with an address did not arrive");
     return {};
 }
 
@@ -90,6 +87,10 @@ common::Result<std::unique_ptr<SendRing>> SendRing::create(unsigned entries) {
     return self;
 }
 
+std::unique_ptr<SendRing> SendRing::withoutRing() {
+    return std::unique_ptr<SendRing>(new SendRing());
+}
+
 SendRing::~SendRing() {
     if (live_) io_uring_queue_exit(ring_.get());
 }
@@ -97,13 +98,9 @@ SendRing::~SendRing() {
 void SendRing::add(RtpSession& session) {
     RtpSession::OutgoingPacket packet;
     if (!session.takePrepared(packet)) return;
-    if (!live_) {  // the ring failed earlier: the system call per packet
-        sendDirect(session, packet);
-        return;
-    }
-    if (queued_ == entries_.size()) flush();  // the queue is full: send what it holds
+    if (live_ && queued_ == entries_.size()) flush();  // the queue is full: send what it holds
     io_uring_sqe* sqe = live_ ? io_uring_get_sqe(ring_.get()) : nullptr;
-    if (sqe == nullptr) {  // the ring failed in that flush (and said so)
+    if (sqe == nullptr) {  // no ring, or it failed (and said so)
         sendDirect(session, packet);
         return;
     }
@@ -116,9 +113,7 @@ void SendRing::add(RtpSession& session) {
 }
 
 void SendRing::sendDirect(RtpSession& session, const RtpSession::OutgoingPacket& packet) {
-    const ssize_t n = ::sendto(packet.fd, packet.data.data(), packet.data.size(),
-                               MSG_DONTWAIT | MSG_NOSIGNAL, packet.to->sa(), packet.to->len());
-    session.sendResult(n < 0 ? -static_cast<long>(errno) : static_cast<long>(n));
+    session.sendTaken(packet);
     ++direct_;
 }
 

@@ -22,7 +22,9 @@
 // No allocation after create(): the queue and the per-entry session pointers are sized
 // there. create() fails when the kernel has no io_uring (ENOSYS), forbids it
 // (kernel.io_uring_disabled, seccomp: EPERM) or is too old for SEND with an address
-// (before Linux 6.0); the caller then sends with sendto() (RtpSession::sendPrepared()).
+// (before Linux 6.0). withoutRing() (for that case, or when io_uring is turned off) and a
+// ring that failed (live() false) send each packet at once in add() with sendto(): the
+// owner's loop is the same either way.
 
 #include <cstdint>
 #include <memory>
@@ -39,6 +41,8 @@ class SendRing {
   public:
     // `entries`: sends per submission (rounded up to a power of two by the kernel).
     static common::Result<std::unique_ptr<SendRing>> create(unsigned entries);
+    // sendto() per packet, no io_uring.
+    static std::unique_ptr<SendRing> withoutRing();
     ~SendRing();
     SendRing(const SendRing&) = delete;
     SendRing& operator=(const SendRing&) = delete;
@@ -46,11 +50,11 @@ class SendRing {
     void add(RtpSession& session);
     void flush();
 
-    // False once the ring failed (an io_uring_enter error other than a retryable one): every
-    // packet is then sent with sendto(), logged once.
+    // False without a ring, and once the ring failed (an io_uring_enter error other than a
+    // retryable one, logged once): every packet is then sent with sendto().
     bool live() const { return live_; }
     // io_uring_enter calls that submitted sends, packets sent through the ring, and packets
-    // sent with sendto() because the ring had failed: for tests and the worker's counters.
+    // sent with sendto() (no ring, or it had failed): for tests.
     std::uint64_t submissions() const { return submissions_; }
     std::uint64_t packets() const { return packets_; }
     std::uint64_t direct() const { return direct_; }

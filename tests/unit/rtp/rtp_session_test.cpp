@@ -705,6 +705,29 @@ TEST_CASE("send ring: more packets than its entries go out in several submission
     CHECK(ring->packets() == 10);
 }
 
+TEST_CASE("send ring: without io_uring each packet leaves at add() through sendto()",
+          "[rtp_session][send_ring]") {
+    auto ring = SendRing::withoutRing();
+    RawPeer peer;
+    RtpSession s(ports(), mediaTo(peer.addr), {}, Clock::now());
+    AudioFrame f;
+    toneFrame(f, 440, 0);
+    for (int round = 0; round < 2; ++round) {
+        s.tick(Clock::now());
+        s.prepareFrame(f);
+        ring->add(s);
+        CHECK(peer.receive());  // sent by add() itself
+        ring->flush();          // nothing queued: nothing more
+        CHECK_FALSE(peer.receive());
+    }
+    CHECK_FALSE(ring->live());
+    CHECK(ring->direct() == 2);
+    CHECK(ring->submissions() == 0);
+    CHECK(ring->packets() == 0);
+    CHECK(s.counters().packetsOut == 2);
+    CHECK(s.counters().sendErrors == 0);
+}
+
 TEST_CASE("send ring: a failed send is its session's send error, as with sendto()",
           "[rtp_session][send_ring]") {
     auto ring = sendRingOrNothing(16);
