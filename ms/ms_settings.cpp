@@ -24,8 +24,9 @@ std::vector<common::OptionSpec> msOptionSpecs() {
          "virtual machines whose CPUs wake slowly from idle; costs that CPU's idle time",
          false},
         {"media-io-uring", "on|off", "on",
-         "each media thread sends its legs' RTP packets of a tick in one io_uring submission "
-         "(off, or a kernel without io_uring: one sendto() per packet)",
+         "each media thread sends, and reads, its legs' RTP packets of a tick in io_uring "
+         "submissions of 64 (off, or a kernel without io_uring: one sendto() per packet and "
+         "one recvmmsg() per ready socket)",
          false},
         {"symmetric-rtp", "on|off", "on", "send RTP back to where the peer's RTP comes from",
          false},

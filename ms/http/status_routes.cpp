@@ -89,6 +89,10 @@ std::string metricsText(const MsStatus& s) {
            "Media worker threads sending RTP through io_uring (the others use sendto).",
            double(std::count_if(m.workers.begin(), m.workers.end(),
                                 [](const auto& w) { return w.sendRing; })));
+    metric(os, "media_workers_io_uring_receive", "gauge",
+           "Media worker threads receiving RTP through io_uring (the others use recvmmsg).",
+           double(std::count_if(m.workers.begin(), m.workers.end(),
+                                [](const auto& w) { return w.recvRing; })));
     metric(os, "media_legs", "gauge", "RTP legs.", double(m.legs));
     metric(os, "mixer_conferences", "gauge", "Conferences.", double(m.conferences));
     metric(os, "mixer_joins", "gauge", "Joins.", double(m.joins));

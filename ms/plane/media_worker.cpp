@@ -107,8 +107,28 @@ common::Status MediaWorker::start() {
         }
         if (!sendRing_) sendRing_ = rtp::SendRing::withoutRing();
         sendRingLive_.store(sendRing_->live(), std::memory_order_relaxed);
+        if (ioUring_) {
+            auto ring = rtp::RecvRing::create();
+            if (ring) {
+                recvRing_ = std::move(*ring);
+                PARLEY_LOG_INFO(log(), "worker " << index_ << ": RTP read through io_uring");
+            } else {
+                PARLEY_LOG_WARN(log(), "worker " << index_ << ": " << ring.error().message
+                                                 << "; RTP read with recvmmsg()");
+            }
+        }
+        recvRingLive_.store(recvRing_ && recvRing_->live(), std::memory_order_relaxed);
         setUp.set_value();
         loop_.run();
+        // The rings belong to this thread: the legs still here leave the receive ring now
+        // (stop() unwatches the rest of them).
+        for (auto& [key, leg] : legs_) {
+            if (leg->recvSlot == rtp::RecvRing::kNoSlot) continue;
+            recvRing_->unwatch(leg->recvSlot, Clock::now());
+            leg->recvSlot = rtp::RecvRing::kNoSlot;
+        }
+        recvRing_.reset();
+        recvRingLive_.store(false, std::memory_order_relaxed);
         sendRing_.reset();
         sendRingLive_.store(false, std::memory_order_relaxed);
     });
@@ -344,22 +364,34 @@ WorkerStats MediaWorker::stats() const {
     s.ticking = armed_.load(std::memory_order_relaxed);
     s.keptAwakeCpu = keepAwake_ ? keepAwake_->spinningOn() : -1;
     s.sendRing = sendRingLive_.load(std::memory_order_relaxed);
+    s.recvRing = recvRingLive_.load(std::memory_order_relaxed);
     return s;
 }
 
 // --- worker thread ------------------------------------------------------------------------
 
-// RTP is read at the start of every tick (readLegs()), not watched: RTCP (one packet per
-// leg every few seconds) is.
+// RTP is read at the start of every tick, not watched: by the RecvRing, which keeps the
+// sockets in an epoll set of its own, or (without one) through the readiness scan below and
+// recvmmsg(). RTCP (one packet per leg every few seconds) is watched.
 void MediaWorker::watchLeg(WorkerLeg& leg) {
     if (!leg.rtp) return;
     WorkerLeg* p = &leg;
-    ::epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.ptr = p;
-    if (::epoll_ctl(readyFd_.get(), EPOLL_CTL_ADD, leg.rtp->rtpFd(), &ev) != 0)
-        PARLEY_LOG_WARN(log(), "leg " << leg.id << ": cannot watch RTP: " << std::strerror(errno));
-    if (readyEvents_.size() < legs_.size() + 1) readyEvents_.resize(legs_.size() + 64);
+    if (recvRing_) {
+        auto slot = recvRing_->watch(*leg.rtp);
+        if (slot)
+            leg.recvSlot = *slot;
+        else
+            PARLEY_LOG_WARN(log(), "leg " << leg.id << ": " << slot.error().message
+                                          << " in the io_uring reader; read with recvmmsg()");
+    }
+    if (leg.recvSlot == rtp::RecvRing::kNoSlot) {
+        ::epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.ptr = p;
+        if (::epoll_ctl(readyFd_.get(), EPOLL_CTL_ADD, leg.rtp->rtpFd(), &ev) != 0)
+            PARLEY_LOG_WARN(log(), "leg " << leg.id << ": cannot watch RTP: " << std::strerror(errno));
+        if (readyEvents_.size() < legs_.size() + 1) readyEvents_.resize(legs_.size() + 64);
+    }
     auto st = loop_.watch(leg.rtp->rtcpFd(), common::EventLoop::kReadable,
                           [p](std::uint32_t) { p->rtp->onRtcpReadable(Clock::now()); });
     if (!st)
@@ -368,11 +400,20 @@ void MediaWorker::watchLeg(WorkerLeg& leg) {
 
 void MediaWorker::unwatchLeg(WorkerLeg& leg) {
     if (!leg.rtp) return;
-    (void)::epoll_ctl(readyFd_.get(), EPOLL_CTL_DEL, leg.rtp->rtpFd(), nullptr);
+    if (leg.recvSlot != rtp::RecvRing::kNoSlot) {
+        // What the ring had read for it goes to its session first: nothing is lost when the
+        // leg moves to another worker.
+        recvRing_->unwatch(leg.recvSlot, Clock::now());
+        leg.recvSlot = rtp::RecvRing::kNoSlot;
+    } else {
+        (void)::epoll_ctl(readyFd_.get(), EPOLL_CTL_DEL, leg.rtp->rtpFd(), nullptr);
+    }
+    leg.readable = false;
     loop_.unwatch(leg.rtp->rtcpFd());
 }
 
-// Marks the legs whose RTP socket has something to read; each is read when its batch runs.
+// Marks the legs (read without the RecvRing) whose RTP socket has something to read; each
+// is read when its batch runs.
 void MediaWorker::scanReadable() {
     // readyEvents_ has room for every leg (watchLeg), so one call lists every ready socket.
     if (readyEvents_.empty()) return;
@@ -503,7 +544,8 @@ void MediaWorker::onTimer() {
     const TimePoint scanStart = Clock::now();
     const TimePoint lastDue = nextDeadline_ + kTickPeriod * static_cast<long>(run - 1);
     windowWakeMax_ = std::max(windowWakeMax_, micros(scanStart - lastDue));
-    scanReadable();
+    if (recvRing_) recvRing_->reap();  // reads every ready socket of its legs
+    scanReadable();                    // marks the others' ready sockets
     windowScanMax_ = std::max(windowScanMax_, micros(Clock::now() - scanStart));
     for (std::uint64_t i = 0; i < run; ++i) {
         const TimePoint started = i == 0 ? scanStart : Clock::now();
@@ -564,6 +606,10 @@ void MediaWorker::runTick(TimePoint now, bool read) {
             const TimePoint at = Clock::now();
             for (auto p = first; p != last; ++p) {
                 WorkerLeg* leg = *p;
+                if (leg->recvSlot != rtp::RecvRing::kNoSlot) {
+                    recvRing_->deliver(leg->recvSlot, at);
+                    continue;
+                }
                 if (!leg->readable) continue;
                 leg->readable = false;
                 if (leg->rtp) leg->rtp->onRtpReadable(at);
@@ -611,6 +657,7 @@ void MediaWorker::runTick(TimePoint now, bool read) {
         if (leg->rtp) sendRing_->add(*leg->rtp);
     sendRing_->flush();
     sendRingLive_.store(sendRing_->live(), std::memory_order_relaxed);  // false once it failed
+    if (recvRing_) recvRingLive_.store(recvRing_->live(), std::memory_order_relaxed);
     // The send phase's cost, smoothed (1/8 per tick) and raised at once by a slower tick.
     const common::Duration sent = Clock::now() - sendStart;
     sendTime_ = sent > sendTime_ ? sent : sendTime_ + (sent - sendTime_) / 8;

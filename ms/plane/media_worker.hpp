@@ -21,10 +21,14 @@
 // Receiving: the legs' RTP sockets are not watched by the loop. They sit in a second epoll
 // set of the worker's own (level-triggered, never waited on with a timeout). When the timer
 // fires, the worker asks that set which sockets hold datagrams (epoll_wait with timeout 0,
-// one call for all legs) and marks those legs; each marked leg is read when its batch runs
-// (RtpSession::onRtpReadable(): recvmmsg, at most maxPacketsPerRead datagrams per leg, the
-// rest left for the next tick, so a flooded leg cannot starve the others and is ready again
-// next tick). A leg that receives nothing (silent, on hold, sendonly callers) costs no
+// one call for all legs) and marks those legs; the worker's RecvRing (io_uring, the default
+// where the kernel has it, --media-io-uring) then reads all of them with one RECVMSG each,
+// submitted kSubmissionEntries at a time, again while the kernel says a socket holds more,
+// and keeps each leg's datagrams until its batch runs (RecvRing::deliver()). Without a ring
+// each marked leg is read when its batch runs (RtpSession::onRtpReadable(): recvmmsg).
+// Either way at most maxPacketsPerRead datagrams per leg and tick, the rest left in the
+// socket for the next tick, so a flooded leg cannot starve the others and is ready again
+// next tick. A leg that receives nothing (silent, on hold, sendonly callers) costs no
 // system call here: one wake-up per 20 ms however many legs, and the tick starts on time
 // instead of behind a queue of packet events. Packets carry their kernel receive time (RTCP
 // statistics); the jitter buffer sees them put before the tick's pull, as if they had
@@ -94,6 +98,7 @@
 #include "ms/mixer/mix_engine.hpp"
 #include "ms/plane/keep_awake.hpp"
 #include "ms/rtp/rtp_session.hpp"
+#include "ms/rtp/recv_ring.hpp"
 #include "ms/rtp/send_ring.hpp"
 
 namespace parley::ms::plane {
@@ -131,6 +136,7 @@ struct WorkerLeg {
     common::TimePoint lastPacket{};
     bool noMediaReported = false;
     bool readable = false;  // its RTP socket was ready at this tick's scan (worker thread)
+    std::uint32_t recvSlot = rtp::RecvRing::kNoSlot;  // its RTP comes through the RecvRing
 };
 
 using LegPtr = std::unique_ptr<WorkerLeg>;
@@ -192,6 +198,7 @@ struct WorkerStats {
     std::uint64_t jitterDelayMaxMicros = 0;
     bool ticking = false;              // the 20 ms timer is armed (the worker has legs)
     bool sendRing = false;             // its sends go through io_uring (SendRing)
+    bool recvRing = false;             // its receives go through io_uring (RecvRing)
     int keptAwakeCpu = -1;             // --media-keep-awake: the CPU kept busy now, or -1
 };
 
@@ -256,6 +263,7 @@ class MediaWorker {
     std::unique_ptr<KeepAwake> keepAwake_;  // set when asked for; its thread runs with ours
     const bool ioUring_;
     std::unique_ptr<rtp::SendRing> sendRing_;  // worker thread (with or without io_uring)
+    std::unique_ptr<rtp::RecvRing> recvRing_;  // worker thread; null: epoll scan + recvmmsg
     common::EventLoop loop_;
     common::Fd timerFd_;
     common::Fd readyFd_;                   // epoll set of the legs' RTP sockets
@@ -321,6 +329,7 @@ class MediaWorker {
     std::atomic<std::uint64_t> jitterDelayMax_{0};
     std::atomic<bool> armed_{false};
     std::atomic<bool> sendRingLive_{false};
+    std::atomic<bool> recvRingLive_{false};
 };
 
 }  // namespace parley::ms::plane

@@ -336,6 +336,19 @@ bool kernelTimestamp(const msghdr& msg, timespec& ts) {
 
 }  // namespace
 
+std::int64_t realtimeNs() {
+    timespec rn{};
+    ::clock_gettime(CLOCK_REALTIME, &rn);
+    return static_cast<std::int64_t>(rn.tv_sec) * 1000000000 + rn.tv_nsec;
+}
+
+common::TimePoint arrivalFromStamp(const timespec& stamp, common::TimePoint now,
+                                   std::int64_t realNowNs) {
+    const std::int64_t age =
+        realNowNs - (static_cast<std::int64_t>(stamp.tv_sec) * 1000000000 + stamp.tv_nsec);
+    return age > 0 ? now - std::chrono::nanoseconds(age) : now;
+}
+
 void RtpSession::onRtpReadable(common::TimePoint now) {
     ReceiveBatch& b = receiveBatch();
     std::size_t left = config_.maxPacketsPerRead;
@@ -368,37 +381,50 @@ void RtpSession::onRtpReadable(common::TimePoint now) {
         const auto count = static_cast<std::size_t>(got);
         for (std::size_t i = 0; i < count; ++i) {
             const msghdr& h = b.msgs[i].msg_hdr;
-            const std::size_t n = b.msgs[i].msg_len;
-            ++counters_.packetsIn;
-            counters_.bytesIn += n;
+            const std::size_t n = b.msgs[i].msg_len;  // the datagram's length (MSG_TRUNC)
             common::TimePoint at = now;
             timespec ts{};
             if (kernelTimestamp(h, ts)) {
                 if (!haveRealNow) {
-                    timespec rn{};
-                    ::clock_gettime(CLOCK_REALTIME, &rn);
-                    realNowNs = static_cast<std::int64_t>(rn.tv_sec) * 1000000000 + rn.tv_nsec;
+                    realNowNs = realtimeNs();
                     haveRealNow = true;
                 }
-                const std::int64_t age =
-                    realNowNs - (static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec);
-                if (age > 0) at = now - std::chrono::nanoseconds(age);
+                at = arrivalFromStamp(ts, now, realNowNs);
             }
             const common::SocketAddress source(reinterpret_cast<const sockaddr*>(&b.from[i]),
                                                h.msg_namelen);
-            if (n > kMaxRtpPacket || (h.msg_flags & MSG_TRUNC) != 0) {
-                if (!latched_ || source == latchedFrom_)
-                    ++counters_.malformed;
-                else
-                    ++counters_.strangers;
-                continue;
-            }
-            handleRtp(std::span<const std::uint8_t>(b.data[i].data(), n), source, now, at);
+            const std::size_t kept = std::min(n, b.data[i].size());
+            onRtpDatagram(std::span<const std::uint8_t>(b.data[i].data(), kept),
+                          (h.msg_flags & MSG_TRUNC) != 0 ? std::max(n, kept + 1) : n, source, at,
+                          now);
         }
         left -= count;
         if (count < want) return;  // the socket is empty
     }
     ++counters_.readLimitHits;  // what is left waits for the next call
+}
+
+void RtpSession::onRtpDatagram(std::span<const std::uint8_t> data, std::size_t size,
+                               const common::SocketAddress& from, common::TimePoint arrival,
+                               common::TimePoint now) {
+    ++counters_.packetsIn;
+    counters_.bytesIn += size;
+    if (size > kMaxRtpPacket || size > data.size()) {
+        if (!latched_ || from == latchedFrom_)
+            ++counters_.malformed;
+        else
+            ++counters_.strangers;
+        return;
+    }
+    handleRtp(data, from, now, arrival);
+}
+
+void RtpSession::onRtpReadLimit() {
+    ++counters_.readLimitHits;
+}
+
+void RtpSession::onRtpReadError() {
+    ++counters_.recvErrors;
 }
 
 // --- latching ---

@@ -51,6 +51,8 @@
 // remote address (or port) drops both latches so the new source can latch; the same
 // address again keeps them.
 
+#include <time.h>
+
 #include <array>
 #include <chrono>
 #include <cstddef>
@@ -160,6 +162,13 @@ struct RemoteReport {
     common::Duration rtt{};
 };
 
+// CLOCK_REALTIME in nanoseconds, and a kernel receive stamp (SO_TIMESTAMPNS, realtime) moved
+// onto the steady clock: `now` minus the stamp's age at realNowNs (`now` for a stamp from the
+// future).
+std::int64_t realtimeNs();
+common::TimePoint arrivalFromStamp(const timespec& stamp, common::TimePoint now,
+                                   std::int64_t realNowNs);
+
 class RtpSession {
   public:
     using DigitCallback = std::function<void(const DigitEvent&)>;
@@ -178,6 +187,18 @@ class RtpSession {
 
     void onRtpReadable(common::TimePoint now);
     void onRtcpReadable(common::TimePoint now);
+    // Reading done by someone else (RecvRing: io_uring reads the socket into buffers of its
+    // own). onRtpDatagram() takes one datagram as onRtpReadable() takes each it reads: `size`
+    // is its length on the wire (more than data.size() when it was cut short), `arrival` its
+    // kernel receive time on the steady clock (or `now`). onRtpReadLimit(): the reader
+    // stopped at maxPacketsPerRead() this tick (readLimitHits); onRtpReadError(): a read
+    // failed (recvErrors).
+    void onRtpDatagram(std::span<const std::uint8_t> data, std::size_t size,
+                       const common::SocketAddress& from, common::TimePoint arrival,
+                       common::TimePoint now);
+    void onRtpReadLimit();
+    void onRtpReadError();
+    std::size_t maxPacketsPerRead() const { return config_.maxPacketsPerRead; }
     void tick(common::TimePoint now);
     void pullFrame(media::AudioFrame& out);
     void pushFrame(const media::AudioFrame& frame);  // prepareFrame() then sendPrepared()

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "ms/rtp/recv_ring.hpp"
 #include "ms/rtp/send_ring.hpp"
 #include "tests/e2e/ms_media/media_fixture.hpp"
 #include "tests/support/text_match.hpp"
@@ -136,25 +137,29 @@ TEST_CASE("ms media: RFC 7058 6.3.1 three-party conference: each hears the two o
     CHECK(as->join(a->connectionId, conf) == 406);
 }
 
-// How many media workers send through io_uring, from parley-ms's /metrics; -1 if absent.
-double ioUringWorkers(MediaServerUnderTest& ms) {
-    auto v =
-        parley::test::reCapture(ms.metrics(), "\nparley_ms_media_workers_io_uring ([0-9]+)");
+// How many media workers send (or receive) through io_uring, from parley-ms's /metrics; -1
+// if absent.
+double ioUringWorkers(MediaServerUnderTest& ms, const std::string& metric) {
+    auto v = parley::test::reCapture(ms.metrics(), "\n" + metric + " ([0-9]+)");
     return v ? std::stod(*v) : -1;
 }
 
-TEST_CASE("ms media: sends through io_uring by default, sendto() with --media-io-uring off; "
-          "a three-party conference sounds the same either way",
+TEST_CASE("ms media: RTP through io_uring by default, sendto() and recvmmsg() with "
+          "--media-io-uring off; a three-party conference sounds the same either way",
           "[ms][media][e2e]") {
-    // Whether this kernel lets a process use io_uring (parley-ms falls back to sendto()
-    // when it does not, and says so in /metrics).
-    const bool kernelHasRing = parley::ms::rtp::SendRing::create(4).ok();
+    // Whether this kernel lets a process use io_uring (parley-ms falls back to sendto() and
+    // recvmmsg() when it does not, and says so in /metrics).
+    const bool kernelSends = parley::ms::rtp::SendRing::create(4).ok();
+    const bool kernelReceives = parley::ms::rtp::RecvRing::create(4).ok();
     for (const bool ring : {true, false}) {
         INFO("--media-io-uring " << (ring ? "on" : "off"));
         MediaServerUnderTest ms(ring ? std::vector<std::string>{"--media-workers", "2"}
                                      : std::vector<std::string>{"--media-workers", "2",
                                                                 "--media-io-uring", "off"});
-        CHECK(ioUringWorkers(ms) == (ring && kernelHasRing ? 2 : 0));
+        CHECK(ioUringWorkers(ms, "parley_ms_media_workers_io_uring") ==
+              (ring && kernelSends ? 2 : 0));
+        CHECK(ioUringWorkers(ms, "parley_ms_media_workers_io_uring_receive") ==
+              (ring && kernelReceives ? 2 : 0));
         auto as = ms.connectAs();
         checkEachHearsTheTwoOthers(as->threeParty());
     }

@@ -32,9 +32,13 @@ TEST_CASE("ms: status: /health JSON and /metrics text carry the counts", "[ms][h
     w2.jitterDelayMeanMicros = 10000;
     w1.jitterTrimmed = 4;
     w2.jitterTrimmed = 5;
+    w1.sendRing = w2.sendRing = true;
+    w2.recvRing = true;
     s.media.workers = {w1, w2};
     m = metricsText(s);
     CHECK(m.find("parley_ms_rtp_read_limit_hits_total 10\n") != std::string::npos);
+    CHECK(m.find("parley_ms_media_workers_io_uring 2\n") != std::string::npos);
+    CHECK(m.find("parley_ms_media_workers_io_uring_receive 1\n") != std::string::npos);
     CHECK(m.find("parley_ms_media_jitter_delay_max_microseconds 40000\n") != std::string::npos);
     CHECK(m.find("parley_ms_media_jitter_delay_mean_microseconds 15000\n") != std::string::npos);
     CHECK(m.find("# TYPE parley_ms_rtp_jitter_trimmed_total counter\nparley_ms_rtp_jitter_trimmed_total 9\n") !=

@@ -1,7 +1,8 @@
 // Two RtpSessions (and raw UDP sockets posing as peers) on 127.0.0.1, driven by a real
 // EventLoop with a 20 ms timer: audio checked by Goertzel tone detection, latching and
 // strangers, malformed input, sequence/timestamp/marker on the wire, RFC 4733 both ways,
-// RTCP SR counts and RR statistics; the SendRing (io_uring) sending many sessions' packets.
+// RTCP SR counts and RR statistics; the SendRing and RecvRing (io_uring) sending and reading
+// many sessions' packets.
 #include <catch2/catch.hpp>
 
 #include <sys/socket.h>
@@ -17,6 +18,7 @@
 #include "common/event_loop.hpp"
 #include "common/net.hpp"
 #include "ms/rtp/rtp_session.hpp"
+#include "ms/rtp/recv_ring.hpp"
 #include "ms/rtp/send_ring.hpp"
 
 using namespace parley::ms::rtp;
@@ -754,6 +756,195 @@ TEST_CASE("send ring: a failed send is its session's send error, as with sendto(
     CHECK(peer.receive());  // the entry after the failed one still went out
     CHECK(ring->packets() == 1);
     CHECK(ring->live());  // a failed send is the packet's trouble, not the ring's
+}
+
+std::unique_ptr<RecvRing> recvRingOrNothing(unsigned buffers = RecvRing::kDefaultBuffers) {
+    auto ring = RecvRing::create(buffers);
+    if (!ring) {
+        WARN("no io_uring receive here (" << ring.error().message << "): receive ring not tested");
+        return nullptr;
+    }
+    return std::move(*ring);
+}
+
+std::uint32_t watched(RecvRing& ring, RtpSession& s) {
+    auto slot = ring.watch(s);
+    REQUIRE(slot.ok());
+    return *slot;
+}
+
+// A ring (null where there is no io_uring) and one session on it, fed by one raw peer.
+struct RingLeg {
+    std::unique_ptr<RecvRing> ring = recvRingOrNothing();
+    RawPeer peer;
+    RtpSession s;
+    std::uint32_t slot = RecvRing::kNoSlot;
+    explicit RingLeg(RtpSessionConfig cfg = {})
+        : s(ports(), mediaTo(peer.addr), std::move(cfg), Clock::now()) {
+        if (ring) slot = watched(*ring, s);
+    }
+    ~RingLeg() {
+        if (ring) ring->unwatch(slot, Clock::now());
+    }
+    void send(const std::vector<std::uint8_t>& bytes) const { peer.sendTo(localOf(s), bytes); }
+};
+
+// One tick of a worker for these sessions: one reap(), each delivered.
+void readTick(RecvRing& ring, const std::vector<std::uint32_t>& slots) {
+    ring.reap();
+    for (auto slot : slots) ring.deliver(slot, Clock::now());
+}
+
+TEST_CASE("recv ring: the ready sockets are read together; each session gets its own "
+          "datagrams in order, at deliver()",
+          "[rtp_session][recv_ring]") {
+    auto ring = recvRingOrNothing();
+    if (!ring) return;
+    RawPeer pa, pb, pc;
+    RtpSession a(ports(), mediaTo(pa.addr), {}, Clock::now());
+    RtpSession b(ports(), mediaTo(pb.addr), {}, Clock::now());
+    RtpSession c(ports(), mediaTo(pc.addr), {}, Clock::now());
+    const auto sa = watched(*ring, a), sb = watched(*ring, b), sc = watched(*ring, c);
+    pa.sendTo(localOf(a), rtpBytes(1, 160, 11));
+    pa.sendTo(localOf(a), rtpBytes(2, 320, 11));
+    pb.sendTo(localOf(b), rtpBytes(7, 0, 22));
+    ring->reap();  // c has nothing: not read
+    CHECK(ring->datagrams() == 3);
+    CHECK(ring->held() == 3);
+    // Two rounds: a and b in one submission, then a again (still ready: it had two).
+    CHECK(ring->submissions() == 2);
+    CHECK(a.counters().packetsIn == 0);  // read, not yet handed over
+    ring->deliver(sa, Clock::now());
+    CHECK(a.counters().packetsIn == 2);
+    CHECK(a.counters().audioIn == 2);
+    CHECK(a.latched());
+    CHECK(a.rtpDestination() == pa.addr);  // the datagrams' source came along
+    CHECK(a.reception().extendedHighestSeq() == 2);
+    ring->deliver(sb, Clock::now());
+    ring->deliver(sc, Clock::now());
+    CHECK(b.counters().packetsIn == 1);
+    CHECK(b.rtpDestination() == pb.addr);
+    CHECK(c.counters().packetsIn == 0);
+    CHECK(c.counters().recvErrors == 0);  // an empty socket is no error
+    CHECK(ring->held() == 0);
+    // The next tick: only c has something.
+    pc.sendTo(localOf(c), rtpBytes(1, 0, 33));
+    readTick(*ring, {sa, sb, sc});
+    CHECK(c.counters().packetsIn == 1);
+    CHECK(a.counters().packetsIn == 2);
+    CHECK(ring->submissions() == 3);
+    for (auto slot : {sa, sb, sc}) ring->unwatch(slot, Clock::now());
+}
+
+TEST_CASE("recv ring: datagrams read late keep their kernel arrival times",
+          "[rtp_session][recv_ring]") {
+    // As "packets read late keep their kernel arrival times", through the ring.
+    RingLeg leg;
+    if (!leg.ring) return;
+    const TimePoint start = Clock::now();
+    for (int i = 0; i < 10; ++i) {
+        std::this_thread::sleep_until(start + i * 20ms);
+        leg.send(rtpBytes(static_cast<std::uint16_t>(i), i * 160u, 7));
+    }
+    readTick(*leg.ring, {leg.slot});
+    REQUIRE(leg.s.counters().audioIn == 10);
+    CHECK(leg.s.reception().jitter() < 40);  // 5 ms
+}
+
+TEST_CASE("recv ring: a socket is read up to its bound; the rest waits in it for the next tick",
+          "[rtp_session][recv_ring]") {
+    RtpSessionConfig cfg;
+    cfg.maxPacketsPerRead = 4;
+    RingLeg leg(cfg);
+    if (!leg.ring) return;
+    for (int i = 0; i < 6; ++i) leg.send(rtpBytes(static_cast<std::uint16_t>(i), i * 160u, 7));
+    readTick(*leg.ring, {leg.slot});
+    CHECK(leg.s.counters().packetsIn == 4);
+    CHECK(leg.s.counters().readLimitHits == 1);
+    readTick(*leg.ring, {leg.slot});
+    CHECK(leg.s.counters().packetsIn == 6);
+    CHECK(leg.s.counters().readLimitHits == 1);  // two left: the socket emptied before the bound
+    CHECK(leg.s.counters().audioIn == 6);
+}
+
+TEST_CASE("recv ring: with fewer buffers than datagrams the rest waits in the sockets",
+          "[rtp_session][recv_ring]") {
+    auto ring = recvRingOrNothing(4);
+    if (!ring) return;
+    REQUIRE(ring->buffers() == 4);
+    RawPeer pa, pb;
+    RtpSession a(ports(), mediaTo(pa.addr), {}, Clock::now());
+    RtpSession b(ports(), mediaTo(pb.addr), {}, Clock::now());
+    const auto sa = watched(*ring, a), sb = watched(*ring, b);
+    for (int i = 0; i < 3; ++i) {
+        pa.sendTo(localOf(a), rtpBytes(static_cast<std::uint16_t>(i), i * 160u, 1));
+        pb.sendTo(localOf(b), rtpBytes(static_cast<std::uint16_t>(i), i * 160u, 2));
+    }
+    readTick(*ring, {sa, sb});
+    CHECK(a.counters().packetsIn + b.counters().packetsIn == 4);
+    CHECK(ring->bufferShortages() >= 1);
+    CHECK(ring->held() == 0);  // every buffer back after deliver()
+    readTick(*ring, {sa, sb});
+    CHECK(a.counters().packetsIn == 3);
+    CHECK(b.counters().packetsIn == 3);
+    CHECK(a.counters().audioIn + b.counters().audioIn == 6);  // in order: none late or lost
+    CHECK(a.counters().recvErrors + b.counters().recvErrors == 0);
+    ring->unwatch(sa, Clock::now());
+    ring->unwatch(sb, Clock::now());
+}
+
+TEST_CASE("recv ring: oversize and empty datagrams are malformed, as read by recvmmsg()",
+          "[rtp_session][recv_ring]") {
+    RingLeg leg;
+    if (!leg.ring) return;
+    // Larger than an RTP packet may be, larger than the ring's buffer (cut short), empty,
+    // then a good one: all four read in one tick.
+    std::vector<std::uint8_t> big(kMaxRtpPacket + 100, 0);
+    big[0] = 0x80;
+    std::vector<std::uint8_t> huge(3000, 0);
+    huge[0] = 0x80;
+    leg.send(big);
+    leg.send(huge);
+    leg.send({});
+    leg.send(rtpBytes(3, 480, 7));
+    readTick(*leg.ring, {leg.slot});
+    CHECK(leg.s.counters().packetsIn == 4);
+    CHECK(leg.s.counters().malformed == 3);
+    CHECK(leg.s.counters().audioIn == 1);
+    CHECK(leg.s.counters().bytesIn == big.size() + huge.size() + 172);  // lengths on the wire
+    CHECK(leg.ring->held() == 0);
+}
+
+TEST_CASE("recv ring: unwatch() hands over what was read; a slot used again starts empty",
+          "[rtp_session][recv_ring]") {
+    auto ring = recvRingOrNothing();
+    if (!ring) return;
+    RawPeer peer;
+    RtpSession a(ports(), mediaTo(peer.addr), {}, Clock::now());
+    const auto sa = watched(*ring, a);
+    peer.sendTo(localOf(a), rtpBytes(1, 160, 7));
+    peer.sendTo(localOf(a), rtpBytes(2, 320, 7));
+    ring->reap();
+    REQUIRE(ring->held() == 2);
+    ring->unwatch(sa, Clock::now());  // e.g. the leg moves to another worker
+    CHECK(a.counters().packetsIn == 2);
+    CHECK(ring->held() == 0);
+    // Let go with a datagram waiting: the ring no longer reads that socket.
+    RtpSession b(ports(), mediaTo(peer.addr), {}, Clock::now());
+    const auto sb = watched(*ring, b);
+    CHECK(sb == sa);  // the slot is used again
+    peer.sendTo(localOf(b), rtpBytes(1, 160, 9));
+    ring->unwatch(sb, Clock::now());
+    ring->reap();
+    CHECK(ring->datagrams() == 2);
+    CHECK(b.counters().packetsIn == 0);
+    b.onRtpReadable(Clock::now());  // still in b's socket
+    CHECK(b.counters().packetsIn == 1);
+    RtpSession c(ports(), mediaTo(peer.addr), {}, Clock::now());
+    const auto sc = watched(*ring, c);
+    ring->deliver(sc, Clock::now());
+    CHECK(c.counters().packetsIn == 0);
+    ring->unwatch(sc, Clock::now());
 }
 
 TEST_CASE("rtp session: BYE reaches the peer", "[rtp_session]") {
