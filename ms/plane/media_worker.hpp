@@ -18,21 +18,21 @@
 // The tick runs only while the worker has legs: an empty worker disarms its timer and
 // sleeps in epoll, so idle conferences cost nothing.
 //
-// Receiving: the legs' RTP sockets are not watched by the loop. They sit in a second epoll
-// set of the worker's own (level-triggered, never waited on with a timeout). When the timer
-// fires, the worker asks that set which sockets hold datagrams (epoll_wait with timeout 0,
-// one call for all legs) and marks those legs; the worker's RecvRing (io_uring, the default
-// where the kernel has it, --media-io-uring) then reads all of them with one RECVMSG each,
-// submitted kSubmissionEntries at a time, again while the kernel says a socket holds more,
-// and keeps each leg's datagrams until its batch runs (RecvRing::deliver()). Without a ring
-// each marked leg is read when its batch runs (RtpSession::onRtpReadable(): recvmmsg).
-// Either way at most maxPacketsPerRead datagrams per leg and tick, the rest left in the
-// socket for the next tick, so a flooded leg cannot starve the others and is ready again
-// next tick. A leg that receives nothing (silent, on hold, sendonly callers) costs no
-// system call here: one wake-up per 20 ms however many legs, and the tick starts on time
-// instead of behind a queue of packet events. Packets carry their kernel receive time (RTCP
-// statistics); the jitter buffer sees them put before the tick's pull, as if they had
-// arrived just before it. RTCP sockets stay in epoll (rare).
+// Receiving: the legs' RTP sockets are not watched by the loop. They sit in an epoll set
+// (level-triggered, never waited on with a timeout): the worker's RecvRing's (io_uring, the
+// default where the kernel has it, --media-io-uring), else the worker's own. When the timer
+// fires, the set is asked which sockets hold datagrams (epoll_wait with timeout 0, one call
+// for all legs). The RecvRing reads them all at once (one RECVMSG each, kSubmissionEntries
+// per submission, then the sockets still ready) and keeps each leg's datagrams until its
+// batch runs (RecvRing::deliver()); without it the worker marks the ready legs and reads
+// each when its batch runs (RtpSession::onRtpReadable(): recvmmsg). Either way at most
+// maxPacketsPerRead datagrams per leg and tick, the rest left in the socket for the next
+// tick, so a flooded leg cannot starve the others and is ready again next tick. A leg that
+// receives nothing (silent, on hold, sendonly callers) costs no system call here: one
+// wake-up per 20 ms however many legs, and the tick starts on time instead of behind a
+// queue of packet events. Packets carry their kernel receive time (RTCP statistics); the
+// jitter buffer sees them put before the tick's pull, as if they had arrived just before
+// it. RTCP sockets stay in epoll (rare).
 //
 // Plans: applyPlans() replaces the plans of the groups it names and removes the groups it
 // lists as gone, leaving the others untouched, so a join or a leave costs the size of its

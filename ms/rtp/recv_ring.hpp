@@ -30,11 +30,12 @@
 // good (logged once), deliver() reads each socket the set calls ready with
 // RtpSession::onRtpReadable().
 //
-// Memory: `buffers` buffers of kBufferSize bytes (4,096: 8 MiB), mapped at create() and made
-// resident only as datagrams land in them; no allocation in reap() and deliver() (watch()
-// may grow the slot tables). create() fails where the kernel cannot do this (no io_uring,
-// io_uring disabled, before Linux 5.19: no provided-buffer rings; it probes with a socket of
-// its own): the owner then reads the sockets itself.
+// Memory: `buffers` buffers of kBufferSize bytes (4,096: 6 MiB), mapped at create() and made
+// resident as datagrams land in them (the kernel takes them in turn, so once traffic has
+// flowed through all of them the whole area is resident); no allocation in reap() and
+// deliver() (watch() may grow the slot tables). create() fails where the kernel cannot do
+// this (no io_uring, io_uring disabled, before Linux 5.19: no provided-buffer rings; it
+// probes with a socket of its own): the owner then reads the sockets itself.
 
 #include <netinet/in.h>
 #include <sys/epoll.h>
@@ -65,7 +66,8 @@ class RecvRing {
     static constexpr unsigned kDefaultBuffers = 4096;
     // Room for any datagram parley-ms accepts (kMaxRtpPacket); a longer one arrives cut short
     // and counts as malformed.
-    static constexpr unsigned kBufferSize = 2048;
+    static constexpr unsigned kBufferSize = 1536;
+    static_assert(kBufferSize > kMaxRtpPacket);
     static constexpr unsigned kSubmissionEntries = 64;
 
     // `buffers`: rounded up to a power of two, at most 32,768.
