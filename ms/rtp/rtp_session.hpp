@@ -3,8 +3,9 @@
 //
 // Threading and driving: no threads inside. The owner (a media worker) calls
 // onRtpReadable() when rtpFd() may hold datagrams (the media worker does it at the start
-// of every 20 ms tick instead of watching the socket) and onRtcpReadable() when rtcpFd()
-// is readable, and on its 20 ms timer calls, in this order: tick(now), pullFrame(), and
+// of every 20 ms tick instead of watching the socket), or has its RecvRing read them and
+// hand each over with onRtpDatagram(), and onRtcpReadable() when rtcpFd() is readable,
+// and on its 20 ms timer calls, in this order: tick(now), pullFrame(), and
 // pushFrame() (or prepareFrame(), then sendPrepared() or takePrepared()) at most once.
 // Every call must come from that one thread. Nothing on these paths allocates: buffers are
 // preallocated in the constructor or are per-thread static scratch (the recvmmsg() batch);
