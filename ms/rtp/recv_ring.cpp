@@ -224,9 +224,13 @@ void RecvRing::reap() {
     // datagram), each until its session's bound. kMaxRounds only guards against a socket that
     // stays ready without giving datagrams (its failed reads count towards its bound too).
     for (unsigned round = 0; round < kMaxRounds; ++round) {
-        if (queueReady() == 0) break;
+        if (queueReady() == 0) break;  // with the ring down, this only marks the ready sockets
         submitQueued();
-        if (!live_ || buffersOut_) break;
+        if (!live_) {  // it failed just now: deliver() reads what it did not
+            (void)queueReady();
+            break;
+        }
+        if (buffersOut_) break;
     }
     buffersOut_ = false;
 }

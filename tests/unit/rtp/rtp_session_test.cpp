@@ -5,9 +5,13 @@
 // many sessions' packets.
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <filesystem>
+#include <set>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -758,6 +762,68 @@ TEST_CASE("send ring: a failed send is its session's send error, as with sendto(
     CHECK(ring->live());  // a failed send is the packet's trouble, not the ring's
 }
 
+// The io_uring instances this process holds: their descriptors (/proc/self/fd links read
+// "anon_inode:[io_uring]").
+std::set<int> ioUringFds() {
+    std::set<int> fds;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+        std::error_code ec;
+        const auto target = std::filesystem::read_symlink(entry.path(), ec);
+        if (!ec && target.string() == "anon_inode:[io_uring]")
+            fds.insert(std::stoi(entry.path().filename().string()));
+    }
+    return fds;
+}
+
+// The one io_uring descriptor that is in `now` and not in `before`.
+int newRingFd(const std::set<int>& before, const std::set<int>& now) {
+    std::vector<int> added;
+    for (int fd : now)
+        if (before.count(fd) == 0) added.push_back(fd);
+    REQUIRE(added.size() == 1);
+    return added.front();
+}
+
+// A ring broken for good, as by a kernel that stops honouring it: its descriptor now names
+// /dev/null, so every io_uring_enter on it fails (EOPNOTSUPP).
+void breakRing(int fd) {
+    Fd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+    REQUIRE(null);
+    REQUIRE(::dup2(null.get(), fd) == fd);
+}
+
+TEST_CASE("send ring: a ring that fails for good sends with sendto() from then on",
+          "[rtp_session][send_ring]") {
+    const auto before = ioUringFds();
+    auto ring = sendRingOrNothing(16);
+    if (!ring) return;
+    const int ringFd = newRingFd(before, ioUringFds());
+    RawPeer peer;
+    RtpSession s(ports(), mediaTo(peer.addr), {}, Clock::now());
+    AudioFrame f;
+    toneFrame(f, 440, 0);
+    auto sendOne = [&] {
+        s.tick(Clock::now());
+        s.prepareFrame(f);
+        ring->add(s);
+        ring->flush();
+    };
+    sendOne();
+    CHECK(peer.receive());
+    CHECK(ring->packets() == 1);
+    breakRing(ringFd);
+    sendOne();  // the submission fails: the queued packet goes out with sendto()
+    CHECK(peer.receive());
+    CHECK_FALSE(ring->live());
+    CHECK(ring->direct() == 1);
+    sendOne();  // and every later one
+    CHECK(peer.receive());
+    CHECK(ring->direct() == 2);
+    CHECK(ring->packets() == 1);
+    CHECK(s.counters().packetsOut == 3);
+    CHECK(s.counters().sendErrors == 0);
+}
+
 std::unique_ptr<RecvRing> recvRingOrNothing(unsigned buffers = RecvRing::kDefaultBuffers) {
     auto ring = RecvRing::create(buffers);
     if (!ring) {
@@ -913,6 +979,28 @@ TEST_CASE("recv ring: oversize and empty datagrams are malformed, as read by rec
     CHECK(leg.s.counters().audioIn == 1);
     CHECK(leg.s.counters().bytesIn == big.size() + huge.size() + 172);  // lengths on the wire
     CHECK(leg.ring->held() == 0);
+}
+
+TEST_CASE("recv ring: a ring that fails for good leaves the reading to recvmmsg(), nothing lost",
+          "[rtp_session][recv_ring]") {
+    const auto before = ioUringFds();
+    RingLeg leg;
+    if (!leg.ring) return;
+    const int ringFd = newRingFd(before, ioUringFds());
+    leg.send(rtpBytes(1, 160, 7));
+    readTick(*leg.ring, {leg.slot});
+    CHECK(leg.s.counters().packetsIn == 1);
+    breakRing(ringFd);
+    leg.send(rtpBytes(2, 320, 7));
+    leg.send(rtpBytes(3, 480, 7));
+    readTick(*leg.ring, {leg.slot});  // the submission fails; deliver() reads the socket
+    CHECK_FALSE(leg.ring->live());
+    CHECK(leg.s.counters().packetsIn == 3);
+    leg.send(rtpBytes(4, 640, 7));
+    readTick(*leg.ring, {leg.slot});
+    CHECK(leg.s.counters().packetsIn == 4);
+    CHECK(leg.s.counters().audioIn == 4);
+    CHECK(leg.s.counters().recvErrors == 0);
 }
 
 TEST_CASE("recv ring: unwatch() hands over what was read; a slot used again starts empty",
