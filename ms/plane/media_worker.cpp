@@ -66,8 +66,6 @@ common::Status MediaWorker::start() {
     if (running_) return {};
     timerFd_ = common::Fd(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
     if (!timerFd_) return common::Error(errno, std::string("timerfd: ") + std::strerror(errno));
-    readyFd_ = common::Fd(::epoll_create1(EPOLL_CLOEXEC));
-    if (!readyFd_) return common::Error(errno, std::string("epoll: ") + std::strerror(errno));
     if (auto st = loop_.watch(timerFd_.get(), common::EventLoop::kReadable,
                               [this](std::uint32_t) { onTimer(); });
         !st)
@@ -77,11 +75,12 @@ common::Status MediaWorker::start() {
     }
     // The tick starts with the first leg (legsChanged()): an empty worker sleeps.
     running_ = true;
-    // start() returns once the thread has set itself up (scheduling, send ring), so what
+    // start() returns once the thread has set itself up (scheduling, rings), so what
     // stats() says about it holds from the start.
     std::promise<void> setUp;
     std::future<void> setUpDone = setUp.get_future();
-    thread_ = std::thread([this, &setUp] {
+    common::Status failed;
+    thread_ = std::thread([this, &setUp, &failed] {
         pthread_setname_np(pthread_self(), ("parley-media" + std::to_string(index_)).c_str());
         if (realtimePriority_ > 0) {
             sched_param sp{};
@@ -117,11 +116,21 @@ common::Status MediaWorker::start() {
                                                  << "; RTP read with recvmmsg()");
             }
         }
-        recvRingLive_.store(recvRing_ && recvRing_->live(), std::memory_order_relaxed);
+        if (!recvRing_) {
+            auto plain = rtp::RecvRing::withoutRing();
+            if (!plain) {  // no epoll set: no leg of this worker could receive
+                failed = plain.error();
+                sendRing_.reset();
+                setUp.set_value();
+                return;
+            }
+            recvRing_ = std::move(*plain);
+        }
+        recvRingLive_.store(recvRing_->live(), std::memory_order_relaxed);
         setUp.set_value();
         loop_.run();
         // The rings belong to this thread: the legs still here leave the receive ring now
-        // (stop() unwatches the rest of them).
+        // (stop() unwatches their RTCP).
         for (auto& [key, leg] : legs_) {
             if (leg->recvSlot == rtp::RecvRing::kNoSlot) continue;
             recvRing_->unwatch(leg->recvSlot, Clock::now());
@@ -133,6 +142,11 @@ common::Status MediaWorker::start() {
         sendRingLive_.store(false, std::memory_order_relaxed);
     });
     setUpDone.wait();
+    if (!failed) {  // the thread has ended
+        thread_.join();
+        running_ = false;
+        return failed;
+    }
     return {};
 }
 
@@ -370,28 +384,16 @@ WorkerStats MediaWorker::stats() const {
 
 // --- worker thread ------------------------------------------------------------------------
 
-// RTP is read at the start of every tick, not watched: by the RecvRing, which keeps the
-// sockets in an epoll set of its own, or (without one) through the readiness scan below and
-// recvmmsg(). RTCP (one packet per leg every few seconds) is watched.
+// RTP is read at the start of every tick by the RecvRing (with or without io_uring), which
+// keeps the sockets in an epoll set of its own; RTCP (one packet per leg every few seconds)
+// is watched by the loop.
 void MediaWorker::watchLeg(WorkerLeg& leg) {
     if (!leg.rtp) return;
     WorkerLeg* p = &leg;
-    if (recvRing_) {
-        auto slot = recvRing_->watch(*leg.rtp);
-        if (slot)
-            leg.recvSlot = *slot;
-        else
-            PARLEY_LOG_WARN(log(), "leg " << leg.id << ": " << slot.error().message
-                                          << " in the io_uring reader; read with recvmmsg()");
-    }
-    if (leg.recvSlot == rtp::RecvRing::kNoSlot) {
-        ::epoll_event ev{};
-        ev.events = EPOLLIN;
-        ev.data.ptr = p;
-        if (::epoll_ctl(readyFd_.get(), EPOLL_CTL_ADD, leg.rtp->rtpFd(), &ev) != 0)
-            PARLEY_LOG_WARN(log(), "leg " << leg.id << ": cannot watch RTP: " << std::strerror(errno));
-        if (readyEvents_.size() < legs_.size() + 1) readyEvents_.resize(legs_.size() + 64);
-    }
+    if (auto slot = recvRing_->watch(*leg.rtp); slot)
+        leg.recvSlot = *slot;
+    else
+        PARLEY_LOG_WARN(log(), "leg " << leg.id << ": " << slot.error().message);
     auto st = loop_.watch(leg.rtp->rtcpFd(), common::EventLoop::kReadable,
                           [p](std::uint32_t) { p->rtp->onRtcpReadable(Clock::now()); });
     if (!st)
@@ -405,22 +407,8 @@ void MediaWorker::unwatchLeg(WorkerLeg& leg) {
         // leg moves to another worker.
         recvRing_->unwatch(leg.recvSlot, Clock::now());
         leg.recvSlot = rtp::RecvRing::kNoSlot;
-    } else {
-        (void)::epoll_ctl(readyFd_.get(), EPOLL_CTL_DEL, leg.rtp->rtpFd(), nullptr);
     }
-    leg.readable = false;
     loop_.unwatch(leg.rtp->rtcpFd());
-}
-
-// Marks the legs (read without the RecvRing) whose RTP socket has something to read; each
-// is read when its batch runs.
-void MediaWorker::scanReadable() {
-    // readyEvents_ has room for every leg (watchLeg), so one call lists every ready socket.
-    if (readyEvents_.empty()) return;
-    const int n = ::epoll_wait(readyFd_.get(), readyEvents_.data(),
-                               static_cast<int>(readyEvents_.size()), 0);
-    for (int i = 0; i < n; ++i)  // n < 0 (EINTR): the next tick reads them
-        static_cast<WorkerLeg*>(readyEvents_[static_cast<std::size_t>(i)].data.ptr)->readable = true;
 }
 
 void MediaWorker::legsChanged() {
@@ -544,8 +532,7 @@ void MediaWorker::onTimer() {
     const TimePoint scanStart = Clock::now();
     const TimePoint lastDue = nextDeadline_ + kTickPeriod * static_cast<long>(run - 1);
     windowWakeMax_ = std::max(windowWakeMax_, micros(scanStart - lastDue));
-    if (recvRing_) recvRing_->reap();  // reads every ready socket of its legs
-    scanReadable();                    // marks the others' ready sockets
+    recvRing_->reap();  // every ready socket, read (or marked to be read, without io_uring)
     windowScanMax_ = std::max(windowScanMax_, micros(Clock::now() - scanStart));
     for (std::uint64_t i = 0; i < run; ++i) {
         const TimePoint started = i == 0 ? scanStart : Clock::now();
@@ -606,13 +593,7 @@ void MediaWorker::runTick(TimePoint now, bool read) {
             const TimePoint at = Clock::now();
             for (auto p = first; p != last; ++p) {
                 WorkerLeg* leg = *p;
-                if (leg->recvSlot != rtp::RecvRing::kNoSlot) {
-                    recvRing_->deliver(leg->recvSlot, at);
-                    continue;
-                }
-                if (!leg->readable) continue;
-                leg->readable = false;
-                if (leg->rtp) leg->rtp->onRtpReadable(at);
+                if (leg->recvSlot != rtp::RecvRing::kNoSlot) recvRing_->deliver(leg->recvSlot, at);
             }
         }
         for (auto p = first; p != last; ++p) {
@@ -657,7 +638,7 @@ void MediaWorker::runTick(TimePoint now, bool read) {
         if (leg->rtp) sendRing_->add(*leg->rtp);
     sendRing_->flush();
     sendRingLive_.store(sendRing_->live(), std::memory_order_relaxed);  // false once it failed
-    if (recvRing_) recvRingLive_.store(recvRing_->live(), std::memory_order_relaxed);
+    recvRingLive_.store(recvRing_->live(), std::memory_order_relaxed);
     // The send phase's cost, smoothed (1/8 per tick) and raised at once by a slower tick.
     const common::Duration sent = Clock::now() - sendStart;
     sendTime_ = sent > sendTime_ ? sent : sendTime_ + (sent - sendTime_) / 8;
@@ -719,7 +700,7 @@ void MediaWorker::checkMedia(TimePoint now) {
                                           << " mean " << jitterDelayMean_.load(std::memory_order_relaxed)
                                           << " us max " << jitterDelayMax_.load(std::memory_order_relaxed)
                                           << " us; last 10 s: wake-up late max " << windowWakeMax_
-                                          << " us, readiness scan max " << windowScanMax_
+                                          << " us, read phase max " << windowScanMax_
                                           << " us, tick max " << windowTickMax_
                                           << " us, send offset max " << micros(windowOffsetMax_)
                                           << " us, send sweep max " << windowSendMax_

@@ -18,21 +18,21 @@
 // The tick runs only while the worker has legs: an empty worker disarms its timer and
 // sleeps in epoll, so idle conferences cost nothing.
 //
-// Receiving: the legs' RTP sockets are not watched by the loop. They sit in an epoll set
-// (level-triggered, never waited on with a timeout): the worker's RecvRing's (io_uring, the
-// default where the kernel has it, --media-io-uring), else the worker's own. When the timer
-// fires, the set is asked which sockets hold datagrams (epoll_wait with timeout 0, one call
-// for all legs). The RecvRing reads them all at once (one RECVMSG each, kSubmissionEntries
-// per submission, then the sockets still ready) and keeps each leg's datagrams until its
-// batch runs (RecvRing::deliver()); without it the worker marks the ready legs and reads
-// each when its batch runs (RtpSession::onRtpReadable(): recvmmsg). Either way at most
-// maxPacketsPerRead datagrams per leg and tick, the rest left in the socket for the next
-// tick, so a flooded leg cannot starve the others and is ready again next tick. A leg that
-// receives nothing (silent, on hold, sendonly callers) costs no system call here: one
-// wake-up per 20 ms however many legs, and the tick starts on time instead of behind a
-// queue of packet events. Packets carry their kernel receive time (RTCP statistics); the
-// jitter buffer sees them put before the tick's pull, as if they had arrived just before
-// it. RTCP sockets stay in epoll (rare).
+// Receiving: the legs' RTP sockets are not watched by the loop. They sit in the epoll set of
+// the worker's RecvRing (level-triggered, never waited on with a timeout). When the timer
+// fires, RecvRing::reap() asks the set which sockets hold datagrams (epoll_wait with timeout
+// 0, one call for all legs) and reads them all at once through io_uring (one RECVMSG each,
+// kSubmissionEntries per submission, then the sockets still ready: the default where the
+// kernel has io_uring, --media-io-uring); each leg's datagrams wait in their buffers until
+// its batch runs (RecvRing::deliver()). Without io_uring the same RecvRing only marks the
+// ready sockets and deliver() reads each with RtpSession::onRtpReadable() (recvmmsg).
+// Either way at most maxPacketsPerRead datagrams per leg and tick, the rest left in the
+// socket for the next tick, so a flooded leg cannot starve the others and is ready again
+// next tick. A leg that receives nothing (silent, on hold, sendonly callers) costs no
+// system call here: one wake-up per 20 ms however many legs, and the tick starts on time
+// instead of behind a queue of packet events. Packets carry their kernel receive time (RTCP
+// statistics); the jitter buffer sees them put before the tick's pull, as if they had
+// arrived just before it. RTCP sockets stay in the loop's epoll (rare).
 //
 // Plans: applyPlans() replaces the plans of the groups it names and removes the groups it
 // lists as gone, leaving the others untouched, so a join or a leave costs the size of its
@@ -77,8 +77,6 @@
 // noMediaTimeout while it should receive; once, re-armed when packets come back),
 // active-talkers reports that the engine says are due, and the counters of a leg when it
 // is dropped.
-
-#include <sys/epoll.h>
 
 #include <atomic>
 #include <chrono>
@@ -135,8 +133,7 @@ struct WorkerLeg {
     std::uint64_t packetsAtCheck = 0;
     common::TimePoint lastPacket{};
     bool noMediaReported = false;
-    bool readable = false;  // its RTP socket was ready at this tick's scan (worker thread)
-    std::uint32_t recvSlot = rtp::RecvRing::kNoSlot;  // its RTP comes through the RecvRing
+    std::uint32_t recvSlot = rtp::RecvRing::kNoSlot;  // its RTP socket in the RecvRing
 };
 
 using LegPtr = std::unique_ptr<WorkerLeg>;
@@ -208,8 +205,9 @@ class MediaWorker {
     // (a warning and normal scheduling when the system refuses, e.g. without CAP_SYS_NICE),
     // so a busy control thread or other work never delays a tick. keepAwake: while the
     // worker ticks, a KeepAwake thread keeps its CPU from going idle (keep_awake.hpp).
-    // ioUring: the send phase submits the legs' packets through io_uring (SendRing) when the
-    // kernel allows it; otherwise, or when false, sendto() per leg.
+    // ioUring: the legs' packets are sent (SendRing) and read (RecvRing) through io_uring when
+    // the kernel allows it; otherwise, or when false, sendto() per leg and recvmmsg() per
+    // ready socket.
     MediaWorker(std::size_t index, WorkerEvents events,
                 common::Duration noMediaTimeout = std::chrono::seconds(30),
                 int realtimePriority = 0, bool keepAwake = false, bool ioUring = true);
@@ -249,7 +247,6 @@ class MediaWorker {
     void rebuildBatches();
     void watchLeg(WorkerLeg& leg);
     void unwatchLeg(WorkerLeg& leg);
-    void scanReadable();
     void holdUntilSendTime(common::TimePoint deadline);
     void checkMedia(common::TimePoint now);
     void publishCounters();
@@ -263,11 +260,9 @@ class MediaWorker {
     std::unique_ptr<KeepAwake> keepAwake_;  // set when asked for; its thread runs with ours
     const bool ioUring_;
     std::unique_ptr<rtp::SendRing> sendRing_;  // worker thread (with or without io_uring)
-    std::unique_ptr<rtp::RecvRing> recvRing_;  // worker thread; null: epoll scan + recvmmsg
+    std::unique_ptr<rtp::RecvRing> recvRing_;  // worker thread (with or without io_uring)
     common::EventLoop loop_;
     common::Fd timerFd_;
-    common::Fd readyFd_;                   // epoll set of the legs' RTP sockets
-    std::vector<::epoll_event> readyEvents_;  // sized with the legs, outside the tick
     std::thread thread_;
     bool running_ = false;
     bool timerArmed_ = false;
@@ -294,7 +289,7 @@ class MediaWorker {
     common::TimePoint nextDeadline_{};
     std::uint64_t tickCount_ = 0;
     // Maxima over the current load-log period (debug log): timer expiry to wake-up, the
-    // readiness scan of the legs' sockets, one tick.
+    // read phase (RecvRing::reap()), one tick.
     std::uint64_t windowWakeMax_ = 0;
     // Send phase anchoring: when reading and mixing were done, after the deadline.
     common::Duration anchorWindowMax_{};

@@ -11,6 +11,7 @@
 
 #include "common/log.hpp"
 #include "common/net.hpp"
+#include "ms/rtp/uring_submit.hpp"
 
 namespace parley::ms::rtp {
 
@@ -22,7 +23,7 @@ Poco::Logger& log() {
 
 constexpr unsigned kMaxBuffers = 32768;  // the kernel's limit for one buffer ring
 constexpr std::uint16_t kBufferGroup = 0;
-constexpr int kMaxEnterAttempts = 8;
+constexpr int kMaxCollectAttempts = 8;
 constexpr std::chrono::nanoseconds kCompletionWait = std::chrono::milliseconds(20);
 
 std::string errorText(int error) {
@@ -49,11 +50,24 @@ std::uint64_t tagOf(std::uint32_t slot, unsigned position) {
 
 common::Result<std::unique_ptr<RecvRing>> RecvRing::create(unsigned buffers) {
     std::unique_ptr<RecvRing> self(new RecvRing());
+    if (auto st = self->makeReadySet(); !st) return st.error();
     if (auto st = self->setUp(buffers); !st) return st.error();
     self->live_ = true;
     if (auto st = self->probe(); !st)
         return common::Error(st.error().code, "io_uring receive: " + st.error().message);
     return self;
+}
+
+common::Result<std::unique_ptr<RecvRing>> RecvRing::withoutRing() {
+    std::unique_ptr<RecvRing> self(new RecvRing());
+    if (auto st = self->makeReadySet(); !st) return st.error();
+    return self;
+}
+
+common::Status RecvRing::makeReadySet() {
+    readyFd_ = common::Fd(::epoll_create1(EPOLL_CLOEXEC));
+    if (!readyFd_) return common::Error(errno, "epoll: " + errorText(errno));
+    return {};
 }
 
 common::Status RecvRing::setUp(unsigned buffers) {
@@ -71,8 +85,6 @@ common::Status RecvRing::setUp(unsigned buffers) {
     }
     if (r < 0) return common::Error(-r, "io_uring: " + errorText(-r));
     ringUp_ = true;
-    readyFd_ = common::Fd(::epoll_create1(EPOLL_CLOEXEC));
-    if (!readyFd_) return common::Error(errno, "epoll: " + errorText(errno));
     scratch_.resize(params.sq_entries);
     for (Scratch& sc : scratch_) {
         sc.iov.iov_base = nullptr;  // the kernel picks the buffer
@@ -245,7 +257,7 @@ unsigned RecvRing::queueReady() {
         if (index >= slots_.size() || slots_[index].session == nullptr) continue;
         Slot& s = slots_[index];
         if (!live_) {
-            s.ready = true;  // deliver() reads it
+            s.ready = true;  // no ring: deliver() reads it
             continue;
         }
         if (s.reap != reaps_) {
@@ -305,21 +317,12 @@ void RecvRing::submitQueued() {
     const unsigned n = queued_;
     queued_ = 0;
     unsigned submitted = 0;
-    for (int attempt = 0; submitted < n; ++attempt) {
-        const int r = io_uring_submit(ring);
-        if (r > 0) {
-            submitted += static_cast<unsigned>(r);
-            ++submissions_;
-            continue;
-        }
-        if (attempt + 1 >= kMaxEnterAttempts ||
-            (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY)) {
-            fail(r < 0 ? -r : EIO);
-            return;
-        }
+    if (const int failure = submitAll(ring, n, submitted, submissions_); failure != 0) {
+        fail(failure);
+        return;
     }
     unsigned completed = 0;
-    for (int attempt = 0; attempt < kMaxEnterAttempts; ++attempt) {
+    for (int attempt = 0; attempt < kMaxCollectAttempts; ++attempt) {
         unsigned head = 0;
         unsigned seen = 0;
         io_uring_cqe* cqe = nullptr;
@@ -416,7 +419,7 @@ void RecvRing::deliver(std::uint32_t index, common::TimePoint now) {
     if (index >= slots_.size() || slots_[index].session == nullptr) return;
     Slot& s = slots_[index];
     handOver(s, now);
-    if (s.ready) {  // the ring failed: the socket the set called ready is read here
+    if (s.ready) {  // no ring (or it failed): the socket the set called ready is read here
         s.ready = false;
         s.session->onRtpReadable(now);
     }

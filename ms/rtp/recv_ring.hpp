@@ -26,9 +26,10 @@
 // (moved onto the steady clock in reap()) and its length are kept beside. Buffers run short
 // only when more datagrams wait than there are buffers: the receives that find none fail
 // with ENOBUFS and their datagrams stay in the socket for the next tick (bufferShortages()).
-// A receive that fails otherwise is its session's read error. Once io_uring_enter failed for
-// good (logged once), deliver() reads each socket the set calls ready with
-// RtpSession::onRtpReadable().
+// A receive that fails otherwise is its session's read error. withoutRing() (no io_uring
+// here, or it is turned off) and a ring whose io_uring_enter failed for good (logged once)
+// keep the same set: reap() marks the sockets it calls ready and deliver() reads each with
+// RtpSession::onRtpReadable() (recvmmsg): the owner's loop is the same either way.
 //
 // Memory: `buffers` buffers of kBufferSize bytes (4,096: 6 MiB), mapped at create() and made
 // resident as datagrams land in them (the kernel takes them in turn, so once traffic has
@@ -72,6 +73,8 @@ class RecvRing {
 
     // `buffers`: rounded up to a power of two, at most 32,768.
     static common::Result<std::unique_ptr<RecvRing>> create(unsigned buffers = kDefaultBuffers);
+    // The epoll set and recvmmsg() per ready socket, no io_uring.
+    static common::Result<std::unique_ptr<RecvRing>> withoutRing();
     ~RecvRing();
     RecvRing(const RecvRing&) = delete;
     RecvRing& operator=(const RecvRing&) = delete;
@@ -83,7 +86,8 @@ class RecvRing {
     void reap();
     void deliver(std::uint32_t slot, common::TimePoint now);
 
-    // False once io_uring_enter failed for good: deliver() reads the ready sockets itself.
+    // False without a ring, and once io_uring_enter failed for good: deliver() reads the
+    // ready sockets itself.
     bool live() const { return live_; }
     // For tests and statistics: io_uring_enter calls that submitted receives, datagrams read,
     // receives that found no buffer, buffers held by slots right now.
@@ -104,7 +108,7 @@ class RecvRing {
         std::uint32_t count = 0;
         std::uint64_t reap = 0;   // the reap() its `reads` count
         std::uint32_t reads = 0;  // datagrams read for it in that reap()
-        bool ready = false;       // the set called it ready while the ring was down
+        bool ready = false;       // the set called it ready and there is no ring to read it
     };
     // A buffer a slot holds: its datagram (from the buffer's start), where from, and when.
     struct Held {
@@ -125,6 +129,7 @@ class RecvRing {
     };
 
     RecvRing() = default;
+    common::Status makeReadySet();
     common::Status setUp(unsigned buffers);
     common::Status probe();
     unsigned queueReady();

@@ -9,6 +9,7 @@
 
 #include "common/log.hpp"
 #include "common/net.hpp"
+#include "ms/rtp/uring_submit.hpp"
 
 namespace parley::ms::rtp {
 
@@ -17,8 +18,6 @@ namespace {
 Poco::Logger& log() {
     return common::logger("ms.rtp");
 }
-
-constexpr int kMaxSubmitAttempts = 8;
 
 // Waits for the next completion (they are normally all there when the submission returns).
 io_uring_cqe* nextCompletion(io_uring* ring) {
@@ -123,20 +122,7 @@ void SendRing::flush() {
     // Entries are consumed in queue order: after `submitted` went in, [submitted, queued_)
     // are still in the submission queue.
     unsigned submitted = 0;
-    int failure = 0;
-    for (int attempt = 0; submitted < queued_; ++attempt) {
-        const int r = io_uring_submit(ring);
-        if (r > 0) {
-            submitted += static_cast<unsigned>(r);
-            ++submissions_;
-            continue;
-        }
-        if (attempt + 1 >= kMaxSubmitAttempts ||
-            (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY)) {
-            failure = r < 0 ? -r : EIO;
-            break;
-        }
-    }
+    int failure = submitAll(ring, queued_, submitted, submissions_);
     unsigned completed = 0;
     while (completed < submitted) {
         io_uring_cqe* cqe = nextCompletion(ring);

@@ -981,6 +981,34 @@ TEST_CASE("recv ring: oversize and empty datagrams are malformed, as read by rec
     CHECK(leg.ring->held() == 0);
 }
 
+TEST_CASE("recv ring: without io_uring the ready sockets are read with recvmmsg() at deliver()",
+          "[rtp_session][recv_ring]") {
+    auto ring = RecvRing::withoutRing();
+    REQUIRE(ring.ok());
+    CHECK_FALSE((*ring)->live());
+    RawPeer pa, pb;
+    RtpSession a(ports(), mediaTo(pa.addr), {}, Clock::now());
+    RtpSession b(ports(), mediaTo(pb.addr), {}, Clock::now());
+    const auto sa = watched(**ring, a), sb = watched(**ring, b);
+    pa.sendTo(localOf(a), rtpBytes(1, 160, 7));
+    pa.sendTo(localOf(a), rtpBytes(2, 320, 7));
+    (*ring)->reap();
+    CHECK(a.counters().packetsIn == 0);  // marked, not read
+    (*ring)->deliver(sa, Clock::now());
+    (*ring)->deliver(sb, Clock::now());
+    CHECK(a.counters().packetsIn == 2);
+    CHECK(a.counters().audioIn == 2);
+    CHECK(b.counters().packetsIn == 0);
+    CHECK((*ring)->submissions() == 0);
+    CHECK((*ring)->datagrams() == 0);
+    pb.sendTo(localOf(b), rtpBytes(1, 160, 8));
+    readTick(**ring, {sa, sb});
+    CHECK(b.counters().packetsIn == 1);
+    CHECK(a.counters().packetsIn == 2);
+    (*ring)->unwatch(sa, Clock::now());
+    (*ring)->unwatch(sb, Clock::now());
+}
+
 TEST_CASE("recv ring: a ring that fails for good leaves the reading to recvmmsg(), nothing lost",
           "[rtp_session][recv_ring]") {
     const auto before = ioUringFds();
